@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+import { registerTestbedCommand } from './testbed-command.js';
+
+/** Builds the `tidemark` program; each subsystem registers its own subcommand. */
+export function buildProgram(): Command {
+  const program = new Command('tidemark')
+    .description('Tidemark: backup manager for Aerospike databases')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerTestbedCommand(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`tidemark: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
