@@ -1,0 +1,2 @@
+export { startTestbed, type Testbed } from './server.js';
+export type { TestbedOptions } from './cluster.js';

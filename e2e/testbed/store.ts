@@ -1,0 +1,121 @@
+import { N_PARTITIONS, partitionId } from '../../electron/core/wire/digest.js';
+import type { TestbedClock } from './clock.js';
+
+export interface StoredBin {
+  type: number;
+  /** The particle bytes exactly as the client sent them (GeoJSON includes its cell header). */
+  data: Buffer;
+}
+
+export interface StoredRecord {
+  digest: Buffer;
+  /** '' when the record has no set. */
+  set: string;
+  /** Stored user key as particle type + bytes, or null when the key was not sent. */
+  key: { type: number; data: Buffer } | null;
+  bins: Map<string, StoredBin>;
+  generation: number;
+  /** Citrusleaf seconds; 0 = never expires. */
+  voidTime: number;
+  /** Last-update time, citrusleaf milliseconds. */
+  lut: number;
+}
+
+/** Per-record size the server counts toward its limit: bins plus a fixed overhead. */
+export function recordSize(r: StoredRecord): number {
+  let n = 39 + r.set.length + (r.key ? r.key.data.length + 1 : 0);
+  for (const [name, bin] of r.bins) n += name.length + bin.data.length + 5;
+  return n;
+}
+
+/**
+ * One namespace: 4096 partitions, each a map keyed by the digest as a latin1 string (one char per
+ * byte, so string order is digest byte order, which resumed scans rely on).
+ */
+export class NamespaceStore {
+  readonly partitions: Array<Map<string, StoredRecord>> = [];
+  private count = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly clock: TestbedClock,
+  ) {
+    for (let i = 0; i < N_PARTITIONS; i++) this.partitions.push(new Map());
+  }
+
+  isExpired(r: StoredRecord, nowSeconds = this.clock.citrusleafSeconds()): boolean {
+    return r.voidTime !== 0 && r.voidTime <= nowSeconds;
+  }
+
+  /** Live record for a digest; expired records are removed on sight, as the server's reaper would. */
+  get(digest: Buffer): StoredRecord | undefined {
+    const part = this.partitions[partitionId(digest)]!;
+    const k = digest.toString('latin1');
+    const r = part.get(k);
+    if (r && this.isExpired(r)) {
+      part.delete(k);
+      this.count--;
+      return undefined;
+    }
+    return r;
+  }
+
+  put(r: StoredRecord): void {
+    const part = this.partitions[partitionId(r.digest)]!;
+    const k = r.digest.toString('latin1');
+    if (!part.has(k)) this.count++;
+    part.set(k, r);
+  }
+
+  delete(digest: Buffer): boolean {
+    const part = this.partitions[partitionId(digest)]!;
+    const ok = part.delete(digest.toString('latin1'));
+    if (ok) this.count--;
+    return ok;
+  }
+
+  /** Object count including not-yet-reaped expired records, like the server's `objects` stat. */
+  objects(): number {
+    return this.count;
+  }
+
+  /** Records of one partition in digest order, optionally only those after `after`. */
+  partitionRecords(pid: number, after?: Buffer): StoredRecord[] {
+    const part = this.partitions[pid]!;
+    const from = after ? after.toString('latin1') : undefined;
+    const keys: string[] = [];
+    for (const k of part.keys()) if (from === undefined || k > from) keys.push(k);
+    keys.sort();
+    const now = this.clock.citrusleafSeconds();
+    const out: StoredRecord[] = [];
+    for (const k of keys) {
+      const r = part.get(k)!;
+      if (this.isExpired(r, now)) {
+        part.delete(k);
+        this.count--;
+      } else out.push(r);
+    }
+    return out;
+  }
+
+  setStats(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const part of this.partitions) for (const r of part.values()) if (r.set) out.set(r.set, (out.get(r.set) ?? 0) + 1);
+    return out;
+  }
+
+  /** Deletes records of `set` (or all when null) whose last update is strictly before `beforeLut`. */
+  truncate(set: string | null, beforeLut: number): number {
+    let n = 0;
+    for (const part of this.partitions) {
+      for (const [k, r] of part) {
+        if ((set === null || r.set === set) && r.lut < beforeLut) {
+          part.delete(k);
+          n++;
+        }
+      }
+    }
+    this.count -= n;
+    return n;
+  }
+}
