@@ -50,6 +50,10 @@ export interface NodeStats {
   writes: number;
   injectedWriteFailures: number;
   droppedScans: number;
+  /** Info requests answered. */
+  infoRequests: number;
+  /** Cluster-tend info requests (those asking for `peers-generation`). */
+  tends: number;
 }
 
 export interface NodeInfo {
@@ -111,7 +115,7 @@ export class TestbedCluster {
       // Upper-case hex like a real node id, distinct per testbed port.
       name: `BB9${(port & 0xffff).toString(16).toUpperCase().padStart(4, '0')}${index.toString(16).toUpperCase().padStart(8, '0')}`,
       port,
-      stats: { connections: 0, scanRequests: 0, scanRecords: 0, partitionsScanned: 0, writes: 0, injectedWriteFailures: 0, droppedScans: 0 },
+      stats: { connections: 0, scanRequests: 0, scanRecords: 0, partitionsScanned: 0, writes: 0, injectedWriteFailures: 0, droppedScans: 0, infoRequests: 0, tends: 0 },
     };
     this.nodes.push(node);
     return node;

@@ -50,6 +50,8 @@ export function handleInfo(cluster: TestbedCluster, node: NodeInfo, body: Buffer
   const text = body.toString('utf8');
   const commands = text.split('\n');
   if (commands[commands.length - 1] === '') commands.pop();
+  node.stats.infoRequests++;
+  if (commands.includes('peers-generation')) node.stats.tends++;
   let out = '';
   for (const cmd of commands) {
     let value: string;
@@ -137,8 +139,15 @@ function answer(cluster: TestbedCluster, node: NodeInfo, cmd: string): string {
       return setsInfo(cluster, path[0], path[1]);
     case 'get-config':
       return getConfig(cluster, params);
-    case 'sindex-list':
     case 'sindex':
+      // `sindex/<ns>/<name>` is the per-index statistics the Node IndexJob polls for load_pct;
+      // plain `sindex` / `sindex/<ns>` list the indexes.
+      if (path.length >= 2) {
+        if (!cluster.namespaces.has(path[0]!)) throw new InfoError(20, `namespace '${path[0]}' not found`);
+        return sindexStat(cluster, path[0]!, path[1]!);
+      }
+      return sindexList(cluster, params.get('namespace') ?? params.get('ns') ?? path[0]);
+    case 'sindex-list':
       return sindexList(cluster, params.get('namespace') ?? params.get('ns') ?? path[0]);
     case 'sindex-create':
       return sindexCreate(cluster, params);
