@@ -22,6 +22,28 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolve(signal ? 1 : (code ?? 1)));
+  });
+}
+
+// A full run also type-checks and lints, so `npm test` alone tells whether main is healthy.
+if (filters.length === 0) {
+  const bin = join(root, 'node_modules', '.bin');
+  for (const [name, cmd, args] of [
+    ['typecheck', join(bin, 'tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+    ['lint', join(bin, 'eslint'), ['.']],
+  ]) {
+    console.log(`== ${name}`);
+    const code = await run(cmd, args);
+    if (code !== 0) {
+      console.error(`${name} failed`);
+      process.exit(code);
+    }
+  }
+}
+
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+process.exit(await run(process.execPath, args));

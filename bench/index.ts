@@ -1,0 +1,16 @@
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark and prints its report. Benchmarks
+ * report throughput and ratios against baselines measured in the same run, never pass/fail on
+ * absolute times (machines here are noisy).
+ */
+const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  testbed: () => import('./testbed.js'),
+};
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || !benches[name]) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
+  process.exit(2);
+}
+const mod = await benches[name]!();
+await mod.run(args);

@@ -1,0 +1,110 @@
+/**
+ * Doubles as asbackup prints them (C `printf("%.17g")` with glibc) and as asbackup/backup-go
+ * readers accept them (strtod-style text, including `nan` and `inf`). Matching `%.17g` exactly
+ * is what makes our `.asb` text byte-identical to asbackup's.
+ */
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
+ * Formats like C `%.17g`. `negativeNan` lets a caller holding the raw bits reproduce glibc's
+ * `-nan` (a JS number cannot carry the sign of a NaN reliably).
+ */
+export function formatDoubleG17(v: number, negativeNan = false): string {
+  if (v !== v) return negativeNan ? '-nan' : 'nan';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const neg = v < 0;
+  const a = neg ? -v : v;
+
+  // toExponential rounds the exact binary value correctly, but breaks exact ties upwards while
+  // glibc rounds them to even; only values whose exact decimal expansion has 18 digits tie.
+  let s = a.toExponential(16);
+  const ePos = s.indexOf('e');
+  let exp = Number(s.slice(ePos + 1));
+  let digits = s[0] + s.slice(2, ePos);
+  const tie = tieDigits(a, exp);
+  if (tie !== null) {
+    digits = tie.digits;
+    exp = tie.exp;
+  }
+
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
+  digits = digits.slice(0, end);
+
+  if (exp < -4 || exp >= 17) {
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const ae = exp < 0 ? -exp : exp;
+    s = `${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
+  } else if (exp < 0) {
+    s = `0.${'0'.repeat(-exp - 1)}${digits}`;
+  } else if (digits.length <= exp + 1) {
+    s = digits + '0'.repeat(exp + 1 - digits.length);
+  } else {
+    s = `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  }
+  return neg ? `-${s}` : s;
+}
+
+/**
+ * When `a` (positive, finite) sits exactly halfway between two 17-digit decimals, returns the
+ * round-half-even result; otherwise null. `exp10` is the decimal exponent toExponential chose.
+ */
+function tieDigits(a: number, exp10: number): { digits: string; exp: number } | null {
+  scratch.setFloat64(0, a);
+  const hi = scratch.getUint32(0);
+  const lo = scratch.getUint32(4);
+  const biased = (hi >>> 20) & 0x7ff;
+  let m = (hi & 0xfffff) * 0x100000000 + lo;
+  let e = biased === 0 ? -1074 : biased - 1075;
+  if (biased !== 0) m += 0x10000000000000;
+  while (m % 2 === 0) {
+    m /= 2;
+    e++;
+  }
+  // An integer (e >= 0) with 18 digits exceeds 2^53 and is even, so it never ends in 5.
+  if (e >= 0) return null;
+  const k = -e;
+  // a = N / 10^k with N = m * 5^k, so N has floor(log10 a) + k + 1 digits; a tie needs 18.
+  // exp10 may be one too high when rounding carried into a new digit.
+  if (k !== 17 - exp10 && k !== 18 - exp10) return null;
+  const n = (BigInt(m) * 5n ** BigInt(k)).toString();
+  if (n.length !== 18) return null;
+  let first = BigInt(n.slice(0, 17));
+  if ((first & 1n) === 1n) first += 1n;
+  let digits = first.toString();
+  let exp = n.length - 1 - k;
+  if (digits.length > 17) {
+    digits = digits.slice(0, 17);
+    exp++;
+  }
+  return { digits, exp };
+}
+
+const DOUBLE_TEXT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)$/i;
+
+/**
+ * Parses the double forms `.asb` readers accept; returns undefined when the text is not a
+ * number. The result is written as raw bits so that `-nan` keeps its sign bit.
+ */
+export function parseDoubleText(text: string): { value: number; negativeNan: boolean } | undefined {
+  if (!DOUBLE_TEXT.test(text)) return undefined;
+  const lower = text.toLowerCase();
+  const neg = lower.charCodeAt(0) === 45;
+  const body = lower.charCodeAt(0) === 45 || lower.charCodeAt(0) === 43 ? lower.slice(1) : lower;
+  if (body === 'nan') return { value: NaN, negativeNan: neg };
+  if (body === 'inf' || body === 'infinity') return { value: neg ? -Infinity : Infinity, negativeNan: false };
+  return { value: Number(text), negativeNan: false };
+}
+
+/** Writes a double as 8 big-endian IEEE-754 bytes, keeping the sign of a NaN when asked. */
+export function writeDoubleBits(target: Buffer, offset: number, value: number, negativeNan: boolean): void {
+  if (value !== value) {
+    target.writeUInt32BE(negativeNan ? 0xfff80000 : 0x7ff80000, offset);
+    target.writeUInt32BE(0, offset + 4);
+    return;
+  }
+  target.writeDoubleBE(value, offset);
+}
