@@ -110,6 +110,8 @@ export async function* scanPartitions(cluster: AerospikeCluster, o: PartitionSca
       try {
         yield* scanNode(cluster, node, o, parts);
       } catch (err) {
+        // Aborting closes the socket; report the cancel, not the closed connection.
+        if (o.signal?.aborted) throw new AerospikeError('scan cancelled', ClientCode.CANCELLED);
         if (!isTransient(err)) throw err;
         failure = err as Error;
       }
@@ -148,6 +150,7 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
   o.signal?.addEventListener('abort', onAbort, { once: true });
   let clean = false;
   try {
+    if (o.signal?.aborted) throw new AerospikeError('scan cancelled', ClientCode.CANCELLED);
     conn.setSocketTimeout(o.socketTimeoutMs ?? 30000);
     await conn.send(buildRequest(o, parts));
     for (;;) {
@@ -194,6 +197,5 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
     o.signal?.removeEventListener('abort', onAbort);
     if (clean) cluster.release(node, conn);
     else conn.close();
-    if (o.signal?.aborted) throw new AerospikeError('scan cancelled', ClientCode.CANCELLED);
   }
 }
