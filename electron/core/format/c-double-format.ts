@@ -18,55 +18,71 @@ export function formatDoubleG17(v: number, negativeNan = false): string {
   const neg = v < 0;
   const a = neg ? -v : v;
 
-  // toExponential rounds the exact binary value correctly, but breaks exact ties upwards while
-  // glibc rounds them to even; only values whose exact decimal expansion has 18 digits tie.
-  let s = a.toExponential(16);
-  const ePos = s.indexOf('e');
-  let exp = Number(s.slice(ePos + 1));
-  let digits = s[0] + s.slice(2, ePos);
-  const tie = tieDigits(a, exp);
-  if (tie !== null) {
-    digits = tie.digits;
-    exp = tie.exp;
-  }
-
-  let end = digits.length;
-  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
-  digits = digits.slice(0, end);
-
-  if (exp < -4 || exp >= 17) {
-    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const ae = exp < 0 ? -exp : exp;
-    s = `${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
-  } else if (exp < 0) {
-    s = `0.${'0'.repeat(-exp - 1)}${digits}`;
-  } else if (digits.length <= exp + 1) {
-    s = digits + '0'.repeat(exp + 1 - digits.length);
-  } else {
-    s = `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
-  }
-  return neg ? `-${s}` : s;
-}
-
-/**
- * When `a` (positive, finite) sits exactly halfway between two 17-digit decimals, returns the
- * round-half-even result; otherwise null. `exp10` is the decimal exponent toExponential chose.
- */
-function tieDigits(a: number, exp10: number): { digits: string; exp: number } | null {
+  // a = m * 2^e with m odd.
   scratch.setFloat64(0, a);
   const hi = scratch.getUint32(0);
-  const lo = scratch.getUint32(4);
   const biased = (hi >>> 20) & 0x7ff;
-  let m = (hi & 0xfffff) * 0x100000000 + lo;
+  let m = (hi & 0xfffff) * 0x100000000 + scratch.getUint32(4);
   let e = biased === 0 ? -1074 : biased - 1075;
   if (biased !== 0) m += 0x10000000000000;
   while (m % 2 === 0) {
     m /= 2;
     e++;
   }
-  // An integer (e >= 0) with 18 digits exceeds 2^53 and is even, so it never ends in 5.
-  if (e >= 0) return null;
-  const k = -e;
+
+  let digits: string;
+  let exp: number;
+  if (e >= 0 && a <= Number.MAX_SAFE_INTEGER) {
+    // Whole numbers below 2^53 have at most 16 digits: printed exactly, no rounding.
+    digits = String(a);
+    exp = digits.length - 1;
+  } else if (e < 0 && e >= -22 && m * POW5[-e]! <= Number.MAX_SAFE_INTEGER) {
+    // a = m * 5^k / 10^k exactly; with at most 16 digits no rounding is needed either.
+    digits = String(m * POW5[-e]!);
+    exp = digits.length - 1 + e;
+  } else {
+    // toExponential rounds the exact binary value correctly, but breaks exact ties upwards
+    // while glibc rounds them to even; only values whose exact expansion has 18 digits tie.
+    const s = a.toExponential(16);
+    const ePos = s.indexOf('e');
+    exp = Number(s.slice(ePos + 1));
+    digits = s[0] + s.slice(2, ePos);
+    if (e < 0) {
+      const tie = tieDigits(m, -e, exp);
+      if (tie !== null) {
+        digits = tie.digits;
+        exp = tie.exp;
+      }
+    }
+  }
+
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
+  if (end < digits.length) digits = digits.slice(0, end);
+
+  let out: string;
+  if (exp < -4 || exp >= 17) {
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const ae = exp < 0 ? -exp : exp;
+    out = `${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
+  } else if (exp < 0) {
+    out = `0.${'0'.repeat(-exp - 1)}${digits}`;
+  } else if (digits.length <= exp + 1) {
+    out = digits + '0'.repeat(exp + 1 - digits.length);
+  } else {
+    out = `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  }
+  return neg ? `-${out}` : out;
+}
+
+const POW5: number[] = [];
+for (let i = 0, p = 1; i <= 22; i++, p *= 5) POW5.push(p);
+
+/**
+ * For a = m / 2^k (m odd) exactly halfway between two 17-digit decimals, the round-half-even
+ * result; otherwise null. `exp10` is the decimal exponent toExponential chose.
+ */
+function tieDigits(m: number, k: number, exp10: number): { digits: string; exp: number } | null {
   // a = N / 10^k with N = m * 5^k, so N has floor(log10 a) + k + 1 digits; a tie needs 18.
   // exp10 may be one too high when rounding carried into a new digit.
   if (k !== 17 - exp10 && k !== 18 - exp10) return null;
