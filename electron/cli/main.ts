@@ -1,13 +1,16 @@
 import { Command, CommanderError } from 'commander';
+import { TOOL_VERSION } from '../core/version.js';
+import { registerBackupCommand } from './backup-command.js';
 import { registerTestbedCommand } from './testbed-command.js';
 
 /** Builds the `tidemark` program; each subsystem registers its own subcommand. */
 export function buildProgram(): Command {
   const program = new Command('tidemark')
     .description('Tidemark: backup manager for Aerospike databases')
-    .version('0.1.0')
+    .version(TOOL_VERSION)
     .showHelpAfterError()
     .exitOverride();
+  registerBackupCommand(program);
   registerTestbedCommand(program);
   return program;
 }
