@@ -25,7 +25,8 @@ function reply(result: number, fields: Array<[number, Buffer]> = []): Buffer {
 
 export interface AdminOutcome {
   response: Buffer;
-  authenticated: boolean;
+  /** The connection's new state; undefined leaves it as it was (commands other than login/authenticate). */
+  authenticated: boolean | undefined;
 }
 
 export function handleAdmin(cluster: TestbedCluster, body: Buffer): AdminOutcome {
@@ -60,5 +61,5 @@ export function handleAdmin(cluster: TestbedCluster, body: Buffer): AdminOutcome
     const ok = user === cluster.user && token !== undefined && token.equals(cluster.sessionToken);
     return { response: reply(ok ? 0 : ResultCode.NOT_AUTHENTICATED), authenticated: ok };
   }
-  return { response: reply(ResultCode.INVALID_COMMAND), authenticated: false };
+  return { response: reply(ResultCode.INVALID_COMMAND), authenticated: undefined };
 }

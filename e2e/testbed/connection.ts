@@ -88,7 +88,7 @@ export class Connection {
         return this.send(this.info(frame.body));
       case ProtoType.ADMIN: {
         const out = handleAdmin(this.cluster, frame.body);
-        this.authenticated = out.authenticated;
+        if (out.authenticated !== undefined) this.authenticated = out.authenticated;
         return this.send(out.response);
       }
       case ProtoType.MESSAGE:

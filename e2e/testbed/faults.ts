@@ -23,8 +23,12 @@ const KEYS: Record<string, keyof FaultConfig> = {
   'fail-write-code': 'failWriteCode',
 };
 
-/** Applies `key=value` pairs; `clear` resets everything. Throws with the offending key named. */
-export function applyFaultParams(f: FaultConfig, params: Map<string, string>): void {
+/**
+ * Applies `key=value` pairs; `clear` resets everything. Throws with the offending key named, and
+ * then changes nothing (all pairs are checked before any is applied).
+ */
+export function applyFaultParams(target: FaultConfig, params: Map<string, string>): void {
+  const f: FaultConfig = { ...target };
   for (const [k, v] of params) {
     if (k === 'clear') {
       Object.assign(f, defaultFaults());
@@ -38,6 +42,7 @@ export function applyFaultParams(f: FaultConfig, params: Map<string, string>): v
     f[field] = n;
   }
   if (f.dropScanAfter > 0 && f.dropScanTimes === 0 && params.has('drop-scan-after')) f.dropScanTimes = 1;
+  Object.assign(target, f);
 }
 
 export function describeFaults(f: FaultConfig): string {

@@ -214,17 +214,21 @@ function answer(cluster: TestbedCluster, node: NodeInfo, cmd: string): string {
 function namespaceStats(cluster: TestbedCluster, node: NodeInfo, ns: string): string {
   const store = cluster.namespaces.get(ns);
   if (!store) return 'type=unknown';
-  // Objects are reported per node, as a real server does: the records of the partitions it masters.
-  let objects = 0;
-  let i = 0;
-  for (const part of store.partitions) {
-    if (cluster.masterOf(i++) === node.index) objects += part.size;
-  }
+  // Like a real node, count what this node holds: partitions it masters plus the replicas it
+  // keeps for others (the replica of p lives on node (p + 1) % n, see TestbedCluster).
+  let master = 0;
+  let prole = 0;
+  const n = cluster.nodes.length;
+  const rf = cluster.replicationFactor();
+  store.partitions.forEach((part, pid) => {
+    if (cluster.masterOf(pid) === node.index) master += part.size;
+    else if (rf > 1 && (pid + 1) % n === node.index) prole += part.size;
+  });
   const pairs: Array<[string, string | number]> = [
-    ['objects', objects],
+    ['objects', master + prole],
     ['tombstones', 0],
-    ['master_objects', objects],
-    ['prole_objects', 0],
+    ['master_objects', master],
+    ['prole_objects', prole],
     ['ns_cluster_size', cluster.nodes.length],
     ['effective_replication_factor', cluster.replicationFactor()],
     ['replication-factor', cluster.replicationFactor()],

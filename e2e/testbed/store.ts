@@ -35,6 +35,8 @@ export function recordSize(r: StoredRecord): number {
 export class NamespaceStore {
   readonly partitions: Array<Map<string, StoredRecord>> = [];
   private count = 0;
+  /** Every set ever written: a real server keeps listing emptied sets with objects=0. */
+  private readonly knownSets = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -65,6 +67,7 @@ export class NamespaceStore {
     const k = r.digest.toString('latin1');
     if (!part.has(k)) this.count++;
     part.set(k, r);
+    if (r.set) this.knownSets.add(r.set);
   }
 
   delete(digest: Buffer): boolean {
@@ -99,7 +102,7 @@ export class NamespaceStore {
   }
 
   setStats(): Map<string, number> {
-    const out = new Map<string, number>();
+    const out = new Map<string, number>([...this.knownSets].map((s) => [s, 0]));
     for (const part of this.partitions) for (const r of part.values()) if (r.set) out.set(r.set, (out.get(r.set) ?? 0) + 1);
     return out;
   }

@@ -1,6 +1,7 @@
 /**
  * Shared set-up for the testbed suites: a testbed on an ephemeral 127.0.0.1 port plus one
- * official-client connection whose C-client log (level WARN) is captured to a file we can read.
+ * official-client connection whose log (level WARN, C client included) is captured to a file that
+ * `clientLog()` reads back as an array of lines.
  *
  * The testbed runs in a worker thread (startTestbedWorker): the client connects and answers info
  * requests synchronously on the calling thread, so a testbed on the test's own thread could never
@@ -14,7 +15,8 @@ import Aerospike from 'aerospike';
 import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.js';
 import type { TestbedOptions } from '../../e2e/testbed/index.js';
 
-export type TestbedStartOptions = Omit<TestbedOptions, 'log' | 'port'>;
+/** Testbed options without the port (always ephemeral); namespaces default to test and bar. */
+export type TestbedStartOptions = Omit<TestbedOptions, 'log' | 'port' | 'namespaces'> & { namespaces?: string[] };
 
 export interface TestbedEnv {
   readonly testbed: TestbedHandle;
@@ -109,6 +111,9 @@ export function useTestbed(options: TestbedStartOptions = {}, config: Partial<Ae
 
   before(async () => {
     logFd = openSync(logPath, 'a');
+    // The C client logs through the process-wide default; the per-client `log` option only covers
+    // the binding's own messages. Each test file runs in its own process, so this is not shared.
+    Aerospike.setDefaultLogging({ level: Aerospike.log.WARN, file: logFd });
     testbed = await startTestbedWorker({ port: 0, namespaces: ['test', 'bar'], ...options });
     client = await Aerospike.connect(clientConfig({}));
   });
@@ -117,6 +122,7 @@ export function useTestbed(options: TestbedStartOptions = {}, config: Partial<Ae
     for (const c of extra) c.close();
     client?.close();
     await testbed?.close();
+    Aerospike.setDefaultLogging({ level: Aerospike.log.WARN, file: 2 });
     if (logFd !== undefined) closeSync(logFd);
     rmSync(dir, { recursive: true, force: true });
   });

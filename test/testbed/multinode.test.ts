@@ -78,9 +78,9 @@ describe(`a ${NODES}-node testbed holding ${RECORDS.toLocaleString('en')} record
     }
   });
 
-  test('namespace object counts, summed over the nodes, equal the records written', async () => {
+  test('master object counts, summed over the nodes, equal the records written', async () => {
     let objects = 0;
-    for (const h of tb.hosts) objects += statsOf((await client.info('namespace/test', h)).replace(/^namespace\/test\t/, '')).objects!;
+    for (const h of tb.hosts) objects += statsOf((await client.info('namespace/test', h)).replace(/^namespace\/test\t/, '')).master_objects!;
     assert.equal(objects, RECORDS);
   });
 });
