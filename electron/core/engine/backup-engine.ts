@@ -142,6 +142,8 @@ async function backupNamespace(
   const limiter = req.bandwidth ? new RateLimiter(req.bandwidth) : undefined;
   const filter = scanFilter(req);
   let remaining = req['max-records'] ?? Infinity;
+  // Small file limits need small chunks, or a whole chunk lands in one file past its limit.
+  const flushAt = req['file-limit'] > 0 ? Math.max(1024, Math.min(CHUNK_BYTES, Math.floor(req['file-limit'] / 4))) : CHUNK_BYTES;
 
   // The first file exists before any worker starts, so it is `<ns>_1.asb` and holds the globals.
   const first = await openSink(deps, dir, nextName(), encodeAsbHeader({ namespace, firstFile: true, indexes, udfs }), openSinks);
@@ -163,7 +165,6 @@ async function backupNamespace(
       const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, chunkBytes);
       if (limiter) await limiter.take(buf.length, signal);
       await sink.write(buf, chunkRecords);
-      tracker.add(chunkRecords, buf.length);
       chunks.length = 0;
       chunkBytes = 0;
       chunkRecords = 0;
@@ -196,9 +197,10 @@ async function backupNamespace(
       chunks.push(buf);
       chunkBytes += buf.length;
       chunkRecords++;
+      tracker.add(1, buf.length);
       if (!sink) sink = await openSink(deps, dir, nextName(), encodeAsbHeader({ namespace, firstFile: false }), openSinks);
       sink.partitions.add(partitionId(rec.digest));
-      if (chunkBytes >= CHUNK_BYTES) await flush();
+      if (chunkBytes >= flushAt) await flush();
     }
     await flush();
     if (sink) {

@@ -3,7 +3,6 @@
  * fsynced, renamed, and the folder fsynced: after a crash a file is either complete or absent.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -90,7 +89,7 @@ export class LocalStorage implements BackupStorage {
     const p = this.full(path);
     // Open eagerly so a missing file fails here, with its name, not later inside a pipeline.
     const h = await open(p, 'r');
-    return createReadStream(p, { fd: h.fd, autoClose: true, ...(options.start !== undefined ? { start: options.start } : {}), ...(options.end !== undefined ? { end: options.end } : {}) });
+    return h.createReadStream({ autoClose: true, ...(options.start !== undefined ? { start: options.start } : {}), ...(options.end !== undefined ? { end: options.end } : {}) });
   }
 
   async *list(prefix: string, options: { recursive?: boolean } = {}): AsyncIterable<StorageEntry> {
