@@ -73,7 +73,10 @@ async function backup(cluster: AerospikeCluster, storage: BackupStorage, over: P
 function files(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(dir.length + 1));
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else out.push(join(d, e.name).slice(dir.length + 1));
+    }
   };
   try {
     walk(dir);
