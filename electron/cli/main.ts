@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../core/version.js';
 import { registerBackupCommand } from './backup-command.js';
 import { registerTestbedCommand } from './testbed-command.js';
+import { registerVerifyCommand } from './verify-command.js';
 
 /** Builds the `tidemark` program; each subsystem registers its own subcommand. */
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerBackupCommand(program);
+  registerVerifyCommand(program);
   registerTestbedCommand(program);
   return program;
 }
