@@ -5,6 +5,7 @@
  */
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   testbed: () => import('./testbed.js'),
+  backup: () => import('./backup.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

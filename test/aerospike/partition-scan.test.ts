@@ -4,7 +4,7 @@ import Aerospike from 'aerospike';
 import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.js';
 import { AerospikeCluster, parseHosts } from '../../electron/core/aerospike/cluster.js';
 import { inSets, modifiedWindow } from '../../electron/core/aerospike/filter-exp.js';
-import { partitionStates, scanPartitions } from '../../electron/core/aerospike/partition-scan.js';
+import { partitionStates, scanRecords } from '../../electron/core/aerospike/partition-scan.js';
 import { Particle, type BackupRecord } from '../../electron/core/model/record.js';
 import { N_PARTITIONS } from '../../electron/core/wire/digest.js';
 
@@ -53,7 +53,7 @@ describe('partition scans through the engine wire client', () => {
   });
 
   test('values arrive in wire form: whole doubles stay doubles, lists and maps stay raw msgpack', async () => {
-    const recs = await drain(scanPartitions(cluster, { namespace: 'test', set: 'types' }, partitionStates(all())));
+    const recs = await drain(scanRecords(cluster, { namespace: 'test', set: 'types' }, partitionStates(all())));
     assert.equal(recs.length, 2);
     const r = recs.find((x) => x.key?.type === 'string')!;
     assert.deepEqual(r.key, { type: 'string', value: Buffer.from('k1') });
@@ -81,18 +81,18 @@ describe('partition scans through the engine wire client', () => {
   });
 
   test('set and time-window filters select exactly the matching records', async () => {
-    const sets = await drain(scanPartitions(cluster, { namespace: 'test', filter: inSets(['odd', 'types'])! }, partitionStates(all())));
+    const sets = await drain(scanRecords(cluster, { namespace: 'test', filter: inSets(['odd', 'types'])! }, partitionStates(all())));
     assert.equal(sets.length, 1002);
-    const future = await drain(scanPartitions(cluster, { namespace: 'test', filter: modifiedWindow(Date.now() + 60_000)! }, partitionStates(all())));
+    const future = await drain(scanRecords(cluster, { namespace: 'test', filter: modifiedWindow(Date.now() + 60_000)! }, partitionStates(all())));
     assert.equal(future.length, 0);
-    const past = await drain(scanPartitions(cluster, { namespace: 'test', filter: modifiedWindow(0, Date.now() + 60_000)! }, partitionStates(all())));
+    const past = await drain(scanRecords(cluster, { namespace: 'test', filter: modifiedWindow(0, Date.now() + 60_000)! }, partitionStates(all())));
     assert.equal(past.length, 2002);
   });
 
   test('a dropped connection resumes each partition after its last digest: no loss, no duplicates', async () => {
     await client.infoAny('testbed-fault:drop-scan-after=150;drop-scan-times=3');
     const retries: string[] = [];
-    const recs = await drain(scanPartitions(cluster, { namespace: 'test', set: 'even', retryDelayMs: 1, onRetry: (e) => retries.push(e.message) }, partitionStates(all())));
+    const recs = await drain(scanRecords(cluster, { namespace: 'test', set: 'even', retryDelayMs: 1, onRetry: (e) => retries.push(e.message) }, partitionStates(all())));
     await client.infoAny('testbed-fault:clear');
     assert.equal(recs.length, 1000);
     assert.equal(new Set(recs.map((r) => r.digest.toString('hex'))).size, 1000);
@@ -104,7 +104,7 @@ describe('partition scans through the engine wire client', () => {
     let n = 0;
     await assert.rejects(
       (async () => {
-        for await (const _r of scanPartitions(cluster, { namespace: 'test', signal: ac.signal }, partitionStates(all()))) {
+        for await (const _r of scanRecords(cluster, { namespace: 'test', signal: ac.signal }, partitionStates(all()))) {
           if (++n === 10) ac.abort();
         }
       })(),
@@ -114,7 +114,7 @@ describe('partition scans through the engine wire client', () => {
   });
 
   test('a wrong namespace is a clear error', async () => {
-    await assert.rejects(drain(scanPartitions(cluster, { namespace: 'nope' }, partitionStates([1]))), /namespace 'nope' not found/);
+    await assert.rejects(drain(scanRecords(cluster, { namespace: 'nope' }, partitionStates([1]))), /namespace 'nope' not found/);
   });
 });
 
@@ -124,7 +124,7 @@ describe('engine wire client with security', () => {
     try {
       const c = await AerospikeCluster.connect({ hosts: parseHosts(tb.seed), user: 'admin', password: 's3cret' });
       assert.equal(c.nodes.length, 1);
-      assert.deepEqual(await drain(scanPartitions(c, { namespace: 'test' }, partitionStates(all()))), []);
+      assert.deepEqual(await drain(scanRecords(c, { namespace: 'test' }, partitionStates(all()))), []);
       c.close();
       await assert.rejects(AerospikeCluster.connect({ hosts: parseHosts(tb.seed), user: 'admin', password: 'wrong' }), /wrong password/);
     } finally {

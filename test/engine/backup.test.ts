@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.js';
 import { AerospikeCluster, parseHosts } from '../../electron/core/aerospike/cluster.js';
-import { partitionStates, scanPartitions } from '../../electron/core/aerospike/partition-scan.js';
+import { partitionStates, scanRecords } from '../../electron/core/aerospike/partition-scan.js';
 import { listBackups } from '../../electron/core/catalog/catalog.js';
 import { BackupCancelledError, runBackup, type BackupResult } from '../../electron/core/engine/backup-engine.js';
 import { openBackupSource, readBackupFile, verifyBackup } from '../../electron/core/engine/backup-reader.js';
@@ -31,7 +31,7 @@ function canonical(r: BackupRecord): string {
 
 async function sourceRecords(cluster: AerospikeCluster, ns: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for await (const r of scanPartitions(cluster, { namespace: ns }, partitionStates([...Array(N_PARTITIONS).keys()]))) out.set(r.digest.toString('hex'), canonical(r));
+  for await (const r of scanRecords(cluster, { namespace: ns }, partitionStates([...Array(N_PARTITIONS).keys()]))) out.set(r.digest.toString('hex'), canonical(r));
   return out;
 }
 

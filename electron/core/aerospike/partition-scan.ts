@@ -87,11 +87,13 @@ function buildRequest(o: PartitionScanOptions, parts: PartitionState[]): Buffer 
 }
 
 /**
- * Streams the records of `states`' partitions, updating the states as it goes (callers may
+ * Streams the records of `states`' partitions in batches (one per response message, so the
+ * per-record cost stays free of promise hops), updating the states as it goes (callers may
  * persist them to resume later). Partitions are grouped by master node; groups run one after
- * the other (callers run several scans in parallel for throughput).
+ * the other (callers run several scans in parallel for throughput). Records reference the
+ * response buffer: copy what you keep beyond the batch if memory matters.
  */
-export async function* scanPartitions(cluster: AerospikeCluster, o: PartitionScanOptions, states: PartitionState[]): AsyncGenerator<BackupRecord> {
+export async function* scanPartitions(cluster: AerospikeCluster, o: PartitionScanOptions, states: PartitionState[]): AsyncGenerator<BackupRecord[]> {
   const maxRetries = o.maxRetries ?? 5;
   let attempt = 0;
   for (;;) {
@@ -142,7 +144,17 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: PartitionScanOptions, parts: PartitionState[]): AsyncGenerator<BackupRecord> {
+/** The same records one by one, for callers that do not care about batches. */
+export async function* scanRecords(cluster: AerospikeCluster, o: PartitionScanOptions, states: PartitionState[]): AsyncGenerator<BackupRecord> {
+  for await (const batch of scanPartitions(cluster, o, states)) {
+    for (const r of batch) {
+      if (o.signal?.aborted) throw new AerospikeError('scan cancelled', ClientCode.CANCELLED);
+      yield r;
+    }
+  }
+}
+
+async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: PartitionScanOptions, parts: PartitionState[]): AsyncGenerator<BackupRecord[]> {
   const byPid = new Map(parts.map((p) => [p.pid, p]));
   const unavailable = new Set<number>();
   const conn = await cluster.acquire(node);
@@ -157,6 +169,7 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
       const frame = await conn.next();
       if (frame.type !== ProtoType.MESSAGE) throw new AerospikeError(`unexpected proto type ${frame.type} in a scan`, ClientCode.PROTOCOL);
       const b = frame.body;
+      const batch: BackupRecord[] = [];
       let p = 0;
       while (p < b.length) {
         const info3 = b[p + 3]!;
@@ -169,6 +182,7 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
           if (rc !== 0 && rc !== ResultCode.KEY_NOT_FOUND) throw new AerospikeError(`scan on node ${node} ended with result code ${rc}`, rc);
           for (const s of parts) if (!unavailable.has(s.pid)) s.done = true;
           clean = true;
+          if (batch.length) yield batch;
           return;
         }
         if (info3 & Info3.PARTITION_DONE) {
@@ -181,6 +195,7 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
           if (rc === ResultCode.KEY_NOT_FOUND) {
             for (const s of parts) s.done = true;
             clean = true;
+            if (batch.length) yield batch;
             return;
           }
           throw new AerospikeError(`scan on node ${node} failed with result code ${rc}`, rc);
@@ -190,8 +205,9 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
         p = end;
         const state = byPid.get(partitionId(record.digest));
         if (state) state.digest = record.digest;
-        yield record;
+        batch.push(record);
       }
+      if (batch.length) yield batch;
     }
   } finally {
     o.signal?.removeEventListener('abort', onAbort);

@@ -25,8 +25,9 @@ export function geoJsonText(data: Buffer): Buffer {
 }
 
 /**
- * Decodes the fields and ops of one record message whose 22-byte header starts at `p`.
- * Copies every value out of the frame so the frame's memory is released once decoded.
+ * Decodes the fields and ops of one record message whose 22-byte header starts at `p`. Values
+ * are views into the frame (no copies on the hot path); keys are copied as they are small and
+ * often kept.
  */
 export function decodeRecord(b: Buffer, p: number, nFields: number, nOps: number, generation: number, voidTime: number): { record: BackupRecord; end: number } {
   let namespace = '';
@@ -40,7 +41,7 @@ export function decodeRecord(b: Buffer, p: number, nFields: number, nOps: number
     const start = q + 5;
     const end = q + 4 + size;
     if (type === FieldType.NAMESPACE) namespace = b.toString('utf8', start, end);
-    else if (type === FieldType.DIGEST) digest = Buffer.from(b.subarray(start, end));
+    else if (type === FieldType.DIGEST) digest = b.subarray(start, end);
     else if (type === FieldType.SET) set = end > start ? b.toString('utf8', start, end) : null;
     else if (type === FieldType.KEY) key = decodeKey(b[start]!, b.subarray(start + 1, end));
     q = end;
@@ -53,7 +54,7 @@ export function decodeRecord(b: Buffer, p: number, nFields: number, nOps: number
     const name = b.toString('utf8', q + 8, q + 8 + nameLen);
     let data = b.subarray(q + 8 + nameLen, q + 4 + size);
     if (type === Particle.GEOJSON) data = geoJsonText(data);
-    bins[i] = { name, type, data: Buffer.from(data) };
+    bins[i] = { name, type, data };
     q += 4 + size;
   }
   if (!digest) throw new AerospikeError('scan record without a digest', ClientCode.PROTOCOL);

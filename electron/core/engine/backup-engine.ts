@@ -10,7 +10,7 @@ import { AerospikeError, ClientCode } from '../aerospike/errors.js';
 import { inSets, modifiedWindow, exp, type Exp } from '../aerospike/filter-exp.js';
 import { partitionStates, scanPartitions } from '../aerospike/partition-scan.js';
 import { backupRoot, dataFileName, METADATA_FILE, namespaceDir } from '../catalog/layout.js';
-import { encodeAsbHeader, encodeAsbRecord } from '../format/asb-writer.js';
+import { AsbRecordEncoder, encodeAsbHeader } from '../format/asb-writer.js';
 import type { SecondaryIndex, UdfModule } from '../model/record.js';
 import type { BackupStorage } from '../storage/storage.js';
 import { partitionId } from '../wire/digest.js';
@@ -156,18 +156,16 @@ async function backupNamespace(
       sink = first;
     }
     const covered = new Set<number>();
-    const chunks: Buffer[] = [];
-    let chunkBytes = 0;
+    const encoder = new AsbRecordEncoder({ compact: req.compact }, flushAt + 64 * 1024);
     let chunkRecords = 0;
     const flush = async (): Promise<void> => {
-      if (chunkRecords === 0 && chunkBytes === 0) return;
+      if (chunkRecords === 0) return;
       if (!sink) sink = await openSink(deps, dir, nextName(), encodeAsbHeader({ namespace, firstFile: false }), openSinks);
-      const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, chunkBytes);
-      if (limiter) await limiter.take(buf.length, signal);
-      await sink.write(buf, chunkRecords);
-      chunks.length = 0;
-      chunkBytes = 0;
+      const buf = encoder.take();
+      const n = chunkRecords;
       chunkRecords = 0;
+      if (limiter) await limiter.take(buf.length, signal);
+      await sink.write(buf, n);
       if (req['file-limit'] > 0 && sink.storedBytes >= req['file-limit']) {
         for (const p of sink.partitions) covered.add(p);
         files.push(await closeSink(sink, openSinks));
@@ -190,17 +188,19 @@ async function backupNamespace(
       },
       states,
     );
-    for await (const rec of records) {
+    for await (const batch of records) {
+      for (const rec of batch) {
+        if (remaining <= 0) break;
+        remaining--;
+        const before = encoder.pending;
+        encoder.append(rec);
+        chunkRecords++;
+        tracker.add(1, encoder.pending - before);
+        if (!sink) sink = await openSink(deps, dir, nextName(), encodeAsbHeader({ namespace, firstFile: false }), openSinks);
+        sink.partitions.add(partitionId(rec.digest));
+        if (encoder.pending >= flushAt) await flush();
+      }
       if (remaining <= 0) break;
-      remaining--;
-      const buf = encodeAsbRecord(rec, { compact: req.compact });
-      chunks.push(buf);
-      chunkBytes += buf.length;
-      chunkRecords++;
-      tracker.add(1, buf.length);
-      if (!sink) sink = await openSink(deps, dir, nextName(), encodeAsbHeader({ namespace, firstFile: false }), openSinks);
-      sink.partitions.add(partitionId(rec.digest));
-      if (chunkBytes >= flushAt) await flush();
     }
     await flush();
     if (sink) {

@@ -61,6 +61,27 @@ export class AsbRecordEncoder {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
+  /**
+   * Appends the record's block to the pending chunk, for writers that emit many records per
+   * write (no per-record allocation or copy). Do not mix with `encode()` on one instance.
+   */
+  append(rec: BackupRecord): void {
+    this.record(rec);
+  }
+
+  /** Bytes appended since the last `take()`. */
+  get pending(): number {
+    return this.pos;
+  }
+
+  /** Hands over everything appended so far and starts a fresh buffer (the old one is the caller's). */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.pos = 0;
+    return out;
+  }
+
   /** The record's complete block (`+ ` lines, then one `- ` line per bin). */
   encode(rec: BackupRecord): Buffer {
     this.pos = 0;

@@ -17,6 +17,8 @@ export function formatDoubleG17(v: number, negativeNan = false): string {
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   const neg = v < 0;
   const a = neg ? -v : v;
+  // Whole numbers below 1e16 print as plain integers under %.17g; skip the exact analysis.
+  if (a < 1e16 && Number.isInteger(a)) return neg ? `-${a}` : String(a);
 
   // a = m * 2^e with m odd.
   scratch.setFloat64(0, a);

@@ -1,0 +1,75 @@
+/**
+ * Backup throughput against the official client's raw scan of the same records, measured in
+ * the same run, plus the backup's peak RSS at two sizes (flat memory means the same peak).
+ * `--records N` (default 1,000,000; the small size is N/5), `--nodes N` (1), `--parallel N` (4).
+ */
+import Aerospike from 'aerospike';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startTestbedWorker } from '../e2e/testbed/index.js';
+
+interface Measure {
+  records: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+function child(args: string[]): Measure {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL('./children.ts', import.meta.url).pathname, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Measure;
+}
+
+async function load(client: Aerospike.Client, set: string, from: number, to: number): Promise<void> {
+  const chunk = 5000;
+  let inflight: Array<Promise<unknown>> = [];
+  for (let i = from; i < to; i += chunk) {
+    const rows = [];
+    for (let j = i; j < Math.min(to, i + chunk); j++) {
+      rows.push({
+        type: Aerospike.batchType.BATCH_WRITE,
+        key: new Aerospike.Key('test', set, j),
+        ops: [Aerospike.operations.write('i', j), Aerospike.operations.write('s', `user-${j}@example.com`), Aerospike.operations.write('d', j * 0.5)],
+      });
+    }
+    inflight.push(client.batchWrite(rows));
+    if (inflight.length >= 4) {
+      await Promise.all(inflight);
+      inflight = [];
+    }
+  }
+  await Promise.all(inflight);
+}
+
+const rate = (m: Measure): number => (m.records / m.ms) * 1000;
+const fmt = (n: number): string => Math.round(n).toLocaleString('en');
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { records: { type: 'string', default: '1000000' }, nodes: { type: 'string', default: '1' }, parallel: { type: 'string', default: '4' } } });
+  const total = Number(values.records);
+  const small = Math.floor(total / 5);
+  const tb = await startTestbedWorker({ port: 0, namespaces: ['test'], nodes: Number(values.nodes) });
+  const client = await Aerospike.connect({ hosts: tb.seed, log: { level: Aerospike.log.OFF } });
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-bench-'));
+  try {
+    await load(client, 'small', 0, small);
+    await load(client, 'big', 0, total);
+    const p = values.parallel!;
+    const smallBackup = child(['backup', tb.seed, 'small', join(dir, 's'), 'none', p]);
+    const scan = child(['scan', tb.seed, 'big']);
+    const plain = child(['backup', tb.seed, 'big', join(dir, 'p'), 'none', p]);
+    const zstd = child(['backup', tb.seed, 'big', join(dir, 'z'), 'zstd', p]);
+    for (const m of [scan, plain, zstd]) if (m.records !== total) throw new Error(`a run saw ${m.records} records, expected ${total}`);
+    console.log(`backup benchmark: ${fmt(total)} records (${values.nodes} node(s)), parallel ${p}`);
+    console.log(`  official client raw scan       ${fmt(rate(scan))} records/s   (baseline)`);
+    console.log(`  backup, no compression         ${fmt(rate(plain))} records/s   ratio ${(rate(plain) / rate(scan)).toFixed(2)}  (target ≥ 0.85)`);
+    console.log(`  backup, zstd                   ${fmt(rate(zstd))} records/s   ratio ${(rate(zstd) / rate(scan)).toFixed(2)}  (target ≥ 0.70)`);
+    console.log(`  peak RSS of a backup: ${fmt(small)} records ${smallBackup.maxRssMb} MB, ${fmt(total)} records ${plain.maxRssMb} MB  ratio ${(plain.maxRssMb / smallBackup.maxRssMb).toFixed(2)}  (target ≤ 1.20, < 300 MB)`);
+  } finally {
+    await client.close();
+    await tb.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
