@@ -34,7 +34,7 @@ async function load(client: Aerospike.Client, set: string, from: number, to: num
         ops: [Aerospike.operations.write('i', j), Aerospike.operations.write('s', `user-${j}@example.com`), Aerospike.operations.write('d', j * 0.5)],
       });
     }
-    inflight.push(client.batchWrite(rows));
+    inflight.push(client.batchWrite(rows, new Aerospike.BatchPolicy({ totalTimeout: 0, socketTimeout: 60000 })));
     if (inflight.length >= 4) {
       await Promise.all(inflight);
       inflight = [];

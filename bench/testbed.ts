@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<void> {
       for (let j = i; j < Math.min(records, i + chunk); j++) {
         rows.push({ type: Aerospike.batchType.BATCH_WRITE, key: new Aerospike.Key('test', 'bench', j), ops: [Aerospike.operations.write('v', j), Aerospike.operations.write('s', 'payload-0123456789')] });
       }
-      inflight.push(client.batchWrite(rows));
+      inflight.push(client.batchWrite(rows, new Aerospike.BatchPolicy({ totalTimeout: 0, socketTimeout: 60000 })));
       if (inflight.length >= 4) {
         await Promise.all(inflight);
         inflight = [];

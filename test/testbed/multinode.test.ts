@@ -30,7 +30,7 @@ describe(`a ${NODES}-node testbed holding ${RECORDS.toLocaleString('en')} record
         keyBytes.writeBigInt64BE(BigInt(j));
         written[partitionId(computeDigest('big', KeyType.INTEGER, keyBytes))]!++;
       }
-      inflight.push(client.batchWrite(rows));
+      inflight.push(client.batchWrite(rows, new Aerospike.BatchPolicy({ totalTimeout: 0, socketTimeout: 60000 })));
       if (inflight.length >= 4) {
         await Promise.all(inflight);
         inflight = [];
