@@ -76,7 +76,7 @@ describe('tidemark backup and verify (CLI)', () => {
     const folder = join(dir, key);
     const file = readdirSync(folder).find((f) => f.endsWith('.asb'))!;
     const bytes = readFileSync(join(folder, file));
-    bytes[bytes.length - 3] ^= 0x01;
+    bytes[bytes.length - 3]! ^= 0x01;
     writeFileSync(join(folder, file), bytes);
     const v = await tidemark(['verify', folder]);
     assert.equal(v.code, 1);
