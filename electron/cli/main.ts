@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../core/version.js';
 import { registerBackupCommand } from './backup-command.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerRestoreCommand } from './restore-command.js';
 import { registerTestbedCommand } from './testbed-command.js';
 import { registerVerifyCommand } from './verify-command.js';
 
@@ -11,7 +13,9 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION)
     .showHelpAfterError()
     .exitOverride();
+  registerDemoCommand(program);
   registerBackupCommand(program);
+  registerRestoreCommand(program);
   registerVerifyCommand(program);
   registerTestbedCommand(program);
   return program;

@@ -1,198 +1,177 @@
 /**
- * S3 storage through @aws-sdk/client-s3. Files stream out as multipart uploads with bounded
- * memory (a few parts in flight); nothing is visible until CompleteMultipartUpload, and an
- * abort removes the upload, so a failed backup leaves no half-written object.
+ * S3 storage: the storage root is a bucket plus an optional key prefix, and storage paths are
+ * the keys below it. Writes are streamed multipart uploads (s3-writer.ts), reads are resumable
+ * ranged GETs (s3-reader.ts), and every request goes through the retry strategy.
  */
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-  type S3ClientConfig,
+  type ListMultipartUploadsCommandOutput,
+  type ListObjectsV2CommandOutput,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-import { Readable } from 'node:stream';
-import { HashingWriter } from './hashing-writer.js';
-import { checkPath, type BackupStorage, type StorageEntry, type StorageWriter } from './storage.js';
+import type { Readable } from 'node:stream';
+import { createS3Client, describeS3Error, httpStatus, isRegionMissing, redactEndpoint, type S3ConnectionOptions } from './s3-client.js';
+import { openS3Read } from './s3-reader.js';
+import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, S3Writer, Slots } from './s3-writer.js';
+import { DEFAULT_MAX_ATTEMPTS } from './retry-strategy.js';
+import {
+  StorageConfigError,
+  StorageError,
+  StoragePathError,
+  checkFolder,
+  checkPath,
+  checkRange,
+  type BackupStorage,
+  type ListOptions,
+  type ReadOptions,
+  type StorageEntry,
+  type StorageWriter,
+} from './storage.js';
 
-export interface S3StorageOptions {
+export interface S3StorageOptions extends S3ConnectionOptions {
   bucket: string;
-  /** Key prefix every path is placed under ('' for the bucket root). */
-  prefix?: string;
-  region?: string | undefined;
-  endpoint?: string | undefined;
-  forcePathStyle?: boolean | undefined;
-  profile?: string | undefined;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
-  /** Bytes per multipart part; S3 requires at least 5 MiB for all but the last part. */
-  partSize?: number;
-  /** Parts uploaded at once per file. */
-  queueSize?: number;
-  /** Attempts per request, including the first; throttling and 5xx are retried with backoff. */
-  maxAttempts?: number;
+  /** Key prefix of the storage root inside the bucket ('' or absent: the bucket's root). */
+  prefix?: string | undefined;
+  /** Multipart part size in bytes (default 8 MiB, at least 5 MiB). */
+  partSize?: number | undefined;
+  /** Parts of one file uploading at once (default 4). */
+  partConcurrency?: number | undefined;
+  /** Part uploads at once across all files of this storage (default 16; ABS max_async_connections). */
+  maxConcurrentUploads?: number | undefined;
+  /** A ready client instead of one built from the connection options (tests, shared clients). */
+  client?: S3Client | undefined;
 }
 
-const MIN_PART = 5 * 1024 * 1024;
-
-class S3Writer extends HashingWriter implements StorageWriter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private uploadId: string | undefined;
-  private readonly parts: Array<{ PartNumber: number; ETag: string }> = [];
-  private readonly inflight = new Set<Promise<void>>();
-  private failure: Error | undefined;
-
-  constructor(
-    private readonly s3: S3Storage,
-    private readonly key: string,
-  ) {
-    super(s3.partSize);
-  }
-
-  protected async store(chunk: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= this.s3.partSize) {
-      await this.uploadPart(this.takePart(this.s3.partSize));
-      // Backpressure: hold the writer while the queue of parts is full.
-      while (this.inflight.size >= this.s3.queueSize) await Promise.race(this.inflight);
-      if (this.failure) throw this.failure;
-    }
-  }
-
-  private takePart(n: number): Buffer {
-    const all = Buffer.concat(this.pending, this.pendingBytes);
-    const part = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.pending = rest.length ? [rest] : [];
-    this.pendingBytes = rest.length;
-    return part;
-  }
-
-  private async uploadPart(body: Buffer): Promise<void> {
-    if (!this.uploadId) {
-      const r = await this.s3.client.send(new CreateMultipartUploadCommand({ Bucket: this.s3.bucket, Key: this.key }));
-      if (!r.UploadId) throw new Error(`S3 did not start a multipart upload for ${this.key}`);
-      this.uploadId = r.UploadId;
-    }
-    const partNumber = this.parts.length + this.inflight.size + 1;
-    const p = this.s3.client
-      .send(new UploadPartCommand({ Bucket: this.s3.bucket, Key: this.key, UploadId: this.uploadId, PartNumber: partNumber, Body: body }))
-      .then((r) => {
-        this.parts.push({ PartNumber: partNumber, ETag: r.ETag ?? '' });
-      })
-      .catch((err: Error) => {
-        this.failure ??= new Error(`uploading part ${partNumber} of s3://${this.s3.bucket}/${this.key} failed: ${err.message}`);
-      })
-      .finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
-  }
-
-  protected async publish(): Promise<void> {
-    if (!this.uploadId) {
-      await this.s3.client.send(new PutObjectCommand({ Bucket: this.s3.bucket, Key: this.key, Body: Buffer.concat(this.pending, this.pendingBytes) }));
-      return;
-    }
-    if (this.pendingBytes > 0) await this.uploadPart(this.takePart(this.pendingBytes));
-    await Promise.all(this.inflight);
-    if (this.failure) {
-      await this.discard();
-      throw this.failure;
-    }
-    this.parts.sort((a, b) => a.PartNumber - b.PartNumber);
-    await this.s3.client.send(
-      new CompleteMultipartUploadCommand({ Bucket: this.s3.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts } }),
-    );
-  }
-
-  protected async discard(): Promise<void> {
-    await Promise.allSettled(this.inflight);
-    if (this.uploadId) {
-      const id = this.uploadId;
-      this.uploadId = undefined;
-      await this.s3.client.send(new AbortMultipartUploadCommand({ Bucket: this.s3.bucket, Key: this.key, UploadId: id }));
-    }
-  }
-}
+const BUCKET_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$/;
+const DELETE_BATCH = 1000;
 
 export class S3Storage implements BackupStorage {
-  readonly client: S3Client;
   readonly bucket: string;
-  readonly prefix: string;
-  readonly partSize: number;
-  readonly queueSize: number;
+  /** '' or 'some/prefix/' (with the trailing slash), prepended to every storage path. */
+  private readonly root: string;
+  readonly client: S3Client;
+  private readonly partSize: number;
+  private readonly partConcurrency: number;
+  private readonly slots: Slots;
+  private readonly endpoint: string | undefined;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
 
   constructor(o: S3StorageOptions) {
+    if (!o.bucket) throw new StorageConfigError('S3 storage needs a bucket');
+    if (!BUCKET_NAME.test(o.bucket)) throw new StorageConfigError(`'${o.bucket}' is not a valid S3 bucket name (3-63 letters, digits, '.', '-')`);
     this.bucket = o.bucket;
-    this.prefix = (o.prefix ?? '').replace(/^\/+|\/+$/g, '');
-    this.partSize = Math.max(MIN_PART, o.partSize ?? 8 * 1024 * 1024);
-    this.queueSize = Math.max(1, o.queueSize ?? 4);
-    const config: S3ClientConfig = {
-      region: o.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      maxAttempts: o.maxAttempts ?? 5,
-      retryMode: 'standard',
-      ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-      ...(o.forcePathStyle !== undefined ? { forcePathStyle: o.forcePathStyle } : o.endpoint ? { forcePathStyle: true } : {}),
-      ...(o.credentials ? { credentials: o.credentials } : {}),
-      ...(o.profile ? { profile: o.profile } : {}),
-    };
-    this.client = new S3Client(config);
-  }
-
-  private key(path: string): string {
-    checkPath(path);
-    return this.prefix ? `${this.prefix}/${path}` : path;
+    const prefix = (o.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    if (prefix) {
+      try {
+        checkPath(prefix);
+      } catch (err) {
+        throw new StorageConfigError(`S3 prefix: ${(err as Error).message}`, undefined, { cause: err });
+      }
+    }
+    this.root = prefix ? `${prefix}/` : '';
+    this.partSize = o.partSize ?? DEFAULT_PART_SIZE;
+    if (!Number.isSafeInteger(this.partSize) || this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) {
+      throw new StorageConfigError(`S3 part size ${o.partSize} must be between ${MIN_PART_SIZE} (5 MiB) and ${MAX_PART_SIZE} (5 GiB) bytes`);
+    }
+    this.partConcurrency = Math.max(1, o.partConcurrency ?? 4);
+    this.slots = new Slots(Math.max(1, o.maxConcurrentUploads ?? 16));
+    this.endpoint = o.endpoint;
+    this.maxAttempts = o.maxAttempts ?? o.retry?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.baseDelayMs = o.retry?.baseDelayMs ?? 100;
+    this.maxDelayMs = o.retry?.maxDelayMs ?? 20_000;
+    this.client = o.client ?? createS3Client(o);
   }
 
   describe(): string {
-    return `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+    const url = `s3://${this.bucket}/${this.root.replace(/\/$/, '')}`.replace(/\/$/, '');
+    return this.endpoint ? `${url} (endpoint ${redactEndpoint(this.endpoint)})` : url;
+  }
+
+  private key(path: string): string {
+    return this.root + checkPath(path);
+  }
+
+  private display(path: string): string {
+    return `s3://${this.bucket}/${this.root}${path}`;
+  }
+
+  /** Turns SDK failures into one clear StorageError; "region is missing" gets a hint. */
+  private fail(what: string, path: string, operation: string, err: unknown): never {
+    const hint = isRegionMissing(err) ? ' (set a region: s3-region, --s3-region or AWS_REGION)' : '';
+    throw new StorageError(`cannot ${what} ${this.display(path)}: ${describeS3Error(operation, err)}${hint}`, this.display(path), { cause: err });
   }
 
   async openWrite(path: string): Promise<StorageWriter> {
-    return new S3Writer(this, this.key(path));
+    return new S3Writer({
+      client: this.client,
+      bucket: this.bucket,
+      key: this.key(path),
+      location: this.display(path),
+      partSize: this.partSize,
+      partConcurrency: this.partConcurrency,
+      slots: this.slots,
+    });
   }
 
-  async openRead(path: string, options: { start?: number; end?: number } = {}): Promise<Readable> {
-    const range = options.start !== undefined || options.end !== undefined ? `bytes=${options.start ?? 0}-${options.end ?? ''}` : undefined;
-    const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...(range ? { Range: range } : {}) }));
-    if (!(r.Body instanceof Readable)) throw new Error(`s3://${this.bucket}/${this.key(path)}: no body`);
-    return r.Body;
+  async openRead(path: string, options: ReadOptions = {}): Promise<Readable> {
+    const key = this.key(path);
+    checkRange(options);
+    return openS3Read({
+      client: this.client,
+      bucket: this.bucket,
+      key,
+      location: this.display(path),
+      start: options.start ?? 0,
+      end: options.end,
+      maxResumes: this.maxAttempts,
+      baseDelayMs: this.baseDelayMs,
+      maxDelayMs: this.maxDelayMs,
+    });
   }
 
-  async *list(prefix: string, options: { recursive?: boolean } = {}): AsyncIterable<StorageEntry> {
-    const base = prefix.replace(/\/+$/, '');
-    if (base) checkPath(base);
-    const full = [this.prefix, base].filter(Boolean).join('/');
-    const keyPrefix = full ? `${full}/` : '';
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<StorageEntry> {
+    const folder = checkFolder(prefix);
+    const keyPrefix = folder ? `${this.root}${folder}/` : this.root;
     let token: string | undefined;
-    const strip = this.prefix ? this.prefix.length + 1 : 0;
     do {
-      const r = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: keyPrefix, ContinuationToken: token, ...(options.recursive ? {} : { Delimiter: '/' }) }),
-      );
-      for (const o of r.Contents ?? []) {
-        if (!o.Key || o.Key.endsWith('/')) continue;
-        yield { path: o.Key.slice(strip), size: o.Size ?? 0, modified: o.LastModified ?? new Date(0) };
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            ...(keyPrefix ? { Prefix: keyPrefix } : {}),
+            ...(options.recursive ? {} : { Delimiter: '/' }),
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+      } catch (err) {
+        this.fail('list', folder, 'ListObjectsV2', err);
       }
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      for (const obj of page.Contents ?? []) {
+        const key = obj.Key;
+        // Keys ending in '/' are folder markers made by consoles and other tools, not files.
+        if (!key?.startsWith(this.root) || key.endsWith('/')) continue;
+        yield { path: key.slice(this.root.length), size: obj.Size ?? 0, modified: obj.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
 
   async stat(path: string): Promise<StorageEntry | undefined> {
+    const key = this.key(path);
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) }));
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { path, size: r.ContentLength ?? 0, modified: r.LastModified ?? new Date(0) };
     } catch (err) {
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey') return undefined;
-      throw err;
+      if (httpStatus(err) === 404) return undefined;
+      this.fail('stat', path, 'HeadObject', err);
     }
   }
 
@@ -201,22 +180,83 @@ export class S3Storage implements BackupStorage {
   }
 
   async remove(path: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) }));
+    const key = this.key(path);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      if (httpStatus(err) === 404) return;
+      this.fail('remove', path, 'DeleteObject', err);
+    }
   }
 
   async removeTree(prefix: string): Promise<void> {
+    const folder = checkFolder(prefix);
+    if (folder === '') throw new StoragePathError(`refusing to remove the whole storage root ${this.describe()}`, prefix);
     let batch: string[] = [];
     const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
       const keys = batch;
       batch = [];
-      const r = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
-      if (r.Errors?.length) throw new Error(`deleting from ${this.describe()} failed for ${r.Errors.length} object(s): ${r.Errors[0]?.Key}: ${r.Errors[0]?.Message}`);
+      if (keys.length === 0) return;
+      let errors: { Key?: string | undefined; Code?: string | undefined; Message?: string | undefined }[] = [];
+      try {
+        const r = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        errors = r.Errors ?? [];
+      } catch (err) {
+        this.fail('remove', `${folder}/`, 'DeleteObjects', err);
+      }
+      // DeleteObjects answers 200 even when single keys fail; those must not pass silently.
+      if (errors.length > 0) {
+        const first = errors.slice(0, 3).map((e) => `${e.Key}: ${e.Code ?? 'error'} ${e.Message ?? ''}`.trim());
+        throw new StorageError(`cannot remove ${errors.length} file(s) under ${this.display(`${folder}/`)}: ${first.join('; ')}`, this.display(`${folder}/`));
+      }
     };
-    for await (const e of this.list(prefix, { recursive: true })) {
-      batch.push(this.key(e.path));
-      if (batch.length === 1000) await flush();
+    // Deleting page by page keeps memory flat for trees of any size; continuation tokens are
+    // positions in key order, so deleting what was listed does not disturb the next page.
+    for await (const entry of this.list(folder, { recursive: true })) {
+      batch.push(this.root + entry.path);
+      if (batch.length >= DELETE_BATCH) await flush();
     }
     await flush();
+  }
+
+  /**
+   * Aborts multipart uploads under a folder that were started before `startedBefore`. A process
+   * killed mid-backup cannot abort its own uploads, and S3 keeps (and bills) their parts until
+   * someone does; a bucket lifecycle rule is the other remedy. Returns the paths cleaned up.
+   */
+  async abortStaleUploads(prefix: string, startedBefore: Date = new Date()): Promise<string[]> {
+    const folder = checkFolder(prefix);
+    const keyPrefix = folder ? `${this.root}${folder}/` : this.root;
+    const aborted: string[] = [];
+    let keyMarker: string | undefined;
+    let idMarker: string | undefined;
+    do {
+      let page: ListMultipartUploadsCommandOutput;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            ...(keyPrefix ? { Prefix: keyPrefix } : {}),
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(idMarker ? { UploadIdMarker: idMarker } : {}),
+          }),
+        );
+      } catch (err) {
+        this.fail('list uploads under', `${folder}/`, 'ListMultipartUploads', err);
+      }
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || (u.Initiated && u.Initiated >= startedBefore)) continue;
+        const path = u.Key.slice(this.root.length);
+        try {
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+        } catch (err) {
+          if (httpStatus(err) !== 404) this.fail('abort the upload of', path, 'AbortMultipartUpload', err);
+        }
+        aborted.push(path);
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      idMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return aborted;
   }
 }

@@ -1,0 +1,243 @@
+/**
+ * Restores one backup, or a routine up to a point in time, into a cluster. Everything is
+ * checked before the first write (files present, sizes and checksums where our metadata has
+ * them); then globals, then records, file by file with `parallel` files in flight, through the
+ * wire-level record writer. Statistics follow ABS and always add up:
+ * read = inserted + existed + fresher + ignored + skipped + expired.
+ */
+import type { AerospikeCluster } from '../aerospike/cluster.js';
+import { RecordWriter, type RecordWriterStats } from '../aerospike/record-writer.js';
+import { planPointInTime, type RestorePlan } from '../catalog/restore-plan.js';
+import type { BackupRecord } from '../model/record.js';
+import type { BackupStorage } from '../storage/storage.js';
+import type { RunningJob } from '../../../shared/schemas/progress.js';
+import type { RestorePolicy, RestoreSource, RestoreStats } from '../../../shared/schemas/restore-request.js';
+import { openBackupSource, readBackupFile, verifyBackup, type BackupSource } from './backup-reader.js';
+import { restoreIndex, restoreUdf } from './cluster-globals.js';
+import { detectCodec } from './codec-detect.js';
+import { ProgressTracker } from './progress.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { FileCodecOptions } from '../format/file-codec.js';
+
+export interface RestoreDeps {
+  cluster: AerospikeCluster;
+  storage: BackupStorage;
+  /** 32-byte key hash (encryption-key.ts) for encrypted backups. */
+  keyHash?: Buffer;
+}
+
+export interface RestoreRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (job: RunningJob, stats: RestoreStats) => void;
+  progressIntervalMs?: number;
+  /** Skip the checksum pre-pass (files are still checked while restoring). */
+  skipVerify?: boolean;
+}
+
+export interface RestoreResult {
+  stats: RestoreStats;
+  /** Backups applied, in order. */
+  keys: string[];
+  plan?: RestorePlan;
+  job: RunningJob;
+}
+
+/** A restore that stopped; `stats` says exactly what had been written. */
+export class RestoreError extends Error {
+  override name = 'RestoreError';
+  constructor(
+    message: string,
+    readonly stats: RestoreStats,
+    readonly cancelled: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export function emptyStats(): RestoreStats {
+  return {
+    'read-records': 0,
+    'total-bytes': 0,
+    'expired-records': 0,
+    'skipped-records': 0,
+    'ignored-records': 0,
+    'inserted-records': 0,
+    'existed-records': 0,
+    'fresher-records': 0,
+    'index-count': 0,
+    'udf-count': 0,
+    'errors-in-doubt': 0,
+  };
+}
+
+interface Prepared {
+  source: BackupSource;
+  codec: FileCodecOptions;
+  namespace: string | null;
+}
+
+export async function runRestore(deps: RestoreDeps, what: RestoreSource, policy: RestorePolicy, opts: RestoreRunOptions = {}): Promise<RestoreResult> {
+  const { storage } = deps;
+  let plan: RestorePlan | undefined;
+  const keys = 'key' in what ? [what.key] : (plan = await planPointInTime(storage, what.routine, what.time)).steps.map((s) => s.key);
+
+  // Everything is checked before anything is written.
+  const prepared: Prepared[] = [];
+  for (const key of keys) {
+    const source = await openBackupSource(storage, key);
+    const codec = await detectCodec(storage, source, deps.keyHash);
+    if (source.metadata?.tidemark && !opts.skipVerify) await verifyBackup(storage, source, codec);
+    prepared.push({ source, codec, namespace: source.metadata?.namespace ?? null });
+  }
+  const total = prepared.reduce((a, p) => a + (p.source.metadata?.['record-count'] ?? 0), 0);
+
+  const stats = emptyStats();
+  const tracker = new ProgressTracker(total);
+  const report = (): void => opts.onProgress?.(tracker.snapshot(), { ...stats });
+  const timer = opts.onProgress ? setInterval(report, opts.progressIntervalMs ?? 1000) : undefined;
+  const abort = new AbortController();
+  const onOuter = (): void => abort.abort();
+  opts.signal?.addEventListener('abort', onOuter, { once: true });
+  if (opts.signal?.aborted) abort.abort();
+  try {
+    for (const p of prepared) await restoreOne(deps, p, policy, stats, tracker, abort);
+    report();
+    return { stats, keys, ...(plan ? { plan } : {}), job: tracker.snapshot() };
+  } catch (err) {
+    abort.abort();
+    const cancelled = opts.signal?.aborted === true;
+    const msg = cancelled ? 'restore cancelled' : `restore failed: ${(err as Error).message}`;
+    throw new RestoreError(`${msg} (${stats['inserted-records'] + stats['existed-records'] + stats['fresher-records']} records were written or already present)`, { ...stats }, cancelled);
+  } finally {
+    if (timer) clearInterval(timer);
+    opts.signal?.removeEventListener('abort', onOuter);
+  }
+}
+
+function destinationOf(policy: RestorePolicy, sourceNs: string): string {
+  const map = policy.namespace;
+  if (!map) return sourceNs;
+  if (map.source !== sourceNs) throw new Error(`the backup holds namespace '${sourceNs}', but the namespace mapping is for '${map.source}'`);
+  return map.destination;
+}
+
+function addWriterStats(stats: RestoreStats, w: RecordWriterStats): void {
+  stats['inserted-records'] += w.inserted;
+  stats['existed-records'] += w.existed;
+  stats['fresher-records'] += w.fresher;
+  stats['expired-records'] += w.expired;
+  stats['ignored-records'] += w.ignored;
+  stats['errors-in-doubt'] += w.errorsInDoubt;
+}
+
+async function restoreOne(deps: RestoreDeps, p: Prepared, policy: RestorePolicy, stats: RestoreStats, tracker: ProgressTracker, abort: AbortController): Promise<void> {
+  const { cluster, storage } = deps;
+  const signal = abort.signal;
+  let destination: string | null = p.namespace ? destinationOf(policy, p.namespace) : null;
+  const checkDestination = (ns: string): void => {
+    if (!cluster.namespaces().includes(ns)) throw new Error(`namespace '${ns}' does not exist on the destination cluster (it has: ${cluster.namespaces().join(', ')})`);
+  };
+  if (destination) checkDestination(destination);
+
+  const limiter = policy.bandwidth ? new RateLimiter(policy.bandwidth) : undefined;
+  const tps = policy.tps ? new RateLimiter(policy.tps) : undefined;
+  const tpsStep = policy.tps ? Math.max(1, Math.min(64, Math.floor(policy.tps / 10))) : 0;
+  const sets = policy['set-list'].length ? new Set(policy['set-list']) : undefined;
+  let writer: RecordWriter | undefined;
+  const writerFor = (ns: string): RecordWriter => {
+    writer ??= new RecordWriter(cluster, {
+      namespace: ns,
+      noGeneration: policy['no-generation'],
+      exists: policy.unique ? 'create' : policy.replace ? 'replace' : 'update',
+      extraTtl: policy['extra-ttl'],
+      batchSize: policy['batch-size'],
+      maxAsyncBatches: policy['max-async-batches'],
+      disableBatchWrites: policy['disable-batch-writes'],
+      socketTimeoutMs: policy['socket-timeout'],
+      totalTimeoutMs: policy.timeout,
+      retry: { maxRetries: policy['retry-policy'].maxRetries, baseDelayMs: policy['retry-policy'].baseTimeout, multiplier: policy['retry-policy'].multiplier },
+      ...(policy['bin-list'].length ? { binList: policy['bin-list'] } : {}),
+      signal,
+    });
+    return writer;
+  };
+  const seenIndexes = new Set<string>();
+  const seenUdfs = new Set<string>();
+  let sinceTps = 0;
+
+  const restoreFile = async (file: BackupSource['files'][number]): Promise<void> => {
+    for await (const item of readBackupFile(storage, file.path, p.codec, file.entry)) {
+      if (signal.aborted) throw new Error('cancelled');
+      switch (item.kind) {
+        case 'header':
+          if (!destination && item.header.namespace) {
+            destination = destinationOf(policy, item.header.namespace);
+            checkDestination(destination);
+          }
+          break;
+        case 'sindex':
+          if (policy['no-indexes'] || seenIndexes.has(item.index.name)) break;
+          seenIndexes.add(item.index.name);
+          await restoreIndex(cluster, { ...item.index, namespace: destinationOf(policy, item.index.namespace) }, signal);
+          stats['index-count']++;
+          break;
+        case 'udf':
+          if (policy['no-udfs'] || seenUdfs.has(item.udf.name)) break;
+          seenUdfs.add(item.udf.name);
+          await restoreUdf(cluster, item.udf);
+          stats['udf-count']++;
+          break;
+        case 'record': {
+          if (policy['no-records']) break;
+          stats['read-records']++;
+          tracker.add(1, 0);
+          const rec: BackupRecord = item.record;
+          if (sets && !sets.has(rec.set ?? '')) {
+            stats['skipped-records']++;
+            break;
+          }
+          if (!destination) {
+            destination = destinationOf(policy, rec.namespace);
+            checkDestination(destination);
+          }
+          if (tps && ++sinceTps >= tpsStep) {
+            await tps.take(sinceTps, signal);
+            sinceTps = 0;
+          }
+          await writerFor(destination).write(rec);
+          break;
+        }
+      }
+    }
+    const size = file.entry?.size ?? (await storage.stat(file.path))?.size ?? 0;
+    stats['total-bytes'] += size;
+    tracker.add(0, size);
+    if (limiter) await limiter.take(size, signal);
+  };
+
+  // Files in flight at once; the first goes alone so its globals (indexes, UDFs) land first.
+  const queue = [...p.source.files];
+  const first = queue.shift();
+  try {
+    if (first) await restoreFile(first);
+    let failed: unknown;
+    const workers = Array.from({ length: Math.min(policy.parallel, queue.length) }, async () => {
+      while (queue.length > 0 && failed === undefined) {
+        const f = queue.shift()!;
+        await restoreFile(f).catch((err: unknown) => {
+          failed ??= err;
+          abort.abort();
+        });
+      }
+    });
+    await Promise.all(workers);
+    if (failed !== undefined) throw failed;
+    await writer?.flush();
+  } finally {
+    if (writer) {
+      // In-flight batches settle before the numbers are read, so they are exact.
+      await writer.flush().catch(() => undefined);
+      addWriterStats(stats, writer.stats());
+    }
+  }
+}
