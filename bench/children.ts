@@ -2,6 +2,9 @@
  * Measured workloads, each run in its own process so its peak RSS is its own:
  *   scan   <seed> <set>                           raw official-client scan (the baseline)
  *   backup <seed> <set> <dir> <none|zstd> <parallel>  Tidemark backup of the same set
+ *   rawwrite <seed> <dir> <key> <namespace>      the backup's records, decoded beforehand, written
+ *                                                with the engine's record writer (the restore baseline)
+ *   restore <seed> <dir> <key> <namespace>       Tidemark restore of that backup
  * Prints one JSON line: { records, ms, maxRssMb }.
  */
 import Aerospike from 'aerospike';
@@ -9,9 +12,17 @@ import { AerospikeCluster, parseHosts } from '../electron/core/aerospike/cluster
 import { runBackup } from '../electron/core/engine/backup-engine.js';
 import { createEncodeTransforms } from '../electron/core/format/file-codec.js';
 import { LocalStorage } from '../electron/core/storage/local-storage.js';
+import { RecordWriter } from '../electron/core/aerospike/record-writer.js';
+import { openBackupSource, readBackupFile } from '../electron/core/engine/backup-reader.js';
+import { runRestore } from '../electron/core/engine/restore-engine.js';
+import type { BackupRecord } from '../electron/core/model/record.js';
+import { RestorePolicySchema } from '../shared/schemas/restore-request.js';
 import { BackupRequestSchema } from '../shared/schemas/backup-request.js';
 
-const [mode, seed, set, dir, compression, parallel] = process.argv.slice(2);
+const [mode, seed, ...rest] = process.argv.slice(2);
+const [set, dir, compression, parallel] = rest;
+// rawwrite/restore take <storage root> <backup key> <destination namespace>.
+const [root, key, destination] = rest;
 
 async function scan(): Promise<number> {
   const client = await Aerospike.connect({ hosts: seed!, log: { level: Aerospike.log.OFF } });
@@ -39,6 +50,46 @@ async function backup(): Promise<number> {
   const r = await runBackup({ cluster, storage: new LocalStorage(dir!), encodeStages: () => createEncodeTransforms(codec), toolVersion: 'bench' }, req);
   cluster.close();
   return r.namespaces[0]!.metadata['record-count'] ?? 0;
+}
+
+async function withCluster<T>(fn: (c: AerospikeCluster) => Promise<T>): Promise<T> {
+  const cluster = await AerospikeCluster.connect({ hosts: parseHosts(seed!) });
+  try {
+    return await fn(cluster);
+  } finally {
+    cluster.close();
+  }
+}
+
+/** Decodes every record first (untimed), so only the writing is measured. */
+async function rawWrite(): Promise<{ records: number; ms: number }> {
+  const storage = new LocalStorage(root!);
+  const source = await openBackupSource(storage, key!);
+  const records: BackupRecord[] = [];
+  for (const f of source.files) {
+    for await (const item of readBackupFile(storage, f.path, { compression: 'none', encryption: 'none' }, f.entry)) if (item.kind === 'record') records.push(item.record);
+  }
+  return withCluster(async (cluster) => {
+    const t0 = performance.now();
+    const w = new RecordWriter(cluster, { namespace: destination! });
+    for (const r of records) await w.write(r);
+    await w.flush();
+    return { records: w.stats().inserted, ms: performance.now() - t0 };
+  });
+}
+
+async function restore(): Promise<{ records: number; ms: number }> {
+  return withCluster(async (cluster) => {
+    const t0 = performance.now();
+    const r = await runRestore({ cluster, storage: new LocalStorage(root!) }, { key: key! }, RestorePolicySchema.parse({ namespace: { source: 'test', destination: destination! } }), { skipVerify: true });
+    return { records: r.stats['inserted-records'], ms: performance.now() - t0 };
+  });
+}
+
+if (mode === 'rawwrite' || mode === 'restore') {
+  const r = mode === 'rawwrite' ? await rawWrite() : await restore();
+  process.stdout.write(`${JSON.stringify({ ...r, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+  process.exit(0);
 }
 
 const t = performance.now();

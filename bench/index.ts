@@ -6,6 +6,7 @@
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   testbed: () => import('./testbed.js'),
   backup: () => import('./backup.js'),
+  restore: () => import('./restore.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

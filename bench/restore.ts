@@ -1,0 +1,73 @@
+/**
+ * Restore throughput against the engine's own record writer writing the same records (decoded
+ * beforehand), measured in the same run, plus the restore's peak RSS at two sizes.
+ * `--records N` (default 1,000,000; the small size is N/5).
+ */
+import Aerospike from 'aerospike';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startTestbedWorker } from '../e2e/testbed/index.js';
+import { AerospikeCluster, parseHosts } from '../electron/core/aerospike/cluster.js';
+import { runBackup } from '../electron/core/engine/backup-engine.js';
+import { createEncodeTransforms } from '../electron/core/format/file-codec.js';
+import { LocalStorage } from '../electron/core/storage/local-storage.js';
+import { BackupRequestSchema } from '../shared/schemas/backup-request.js';
+
+interface Measure {
+  records: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+function child(args: string[]): Measure {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL('./children.ts', import.meta.url).pathname, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Measure;
+}
+
+async function load(client: Aerospike.Client, set: string, count: number): Promise<void> {
+  const policy = new Aerospike.BatchPolicy({ totalTimeout: 0, socketTimeout: 60000 });
+  for (let i = 0; i < count; i += 5000) {
+    const rows = [];
+    for (let j = i; j < Math.min(count, i + 5000); j++) {
+      rows.push({ type: Aerospike.batchType.BATCH_WRITE, key: new Aerospike.Key('test', set, j), ops: [Aerospike.operations.write('i', j), Aerospike.operations.write('s', `user-${j}@example.com`), Aerospike.operations.write('d', j * 0.5)] });
+    }
+    await client.batchWrite(rows, policy);
+  }
+}
+
+const rate = (m: Measure): number => (m.records / m.ms) * 1000;
+const fmt = (n: number): string => Math.round(n).toLocaleString('en');
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { records: { type: 'string', default: '1000000' } } });
+  const total = Number(values.records);
+  const small = Math.floor(total / 5);
+  const tb = await startTestbedWorker({ port: 0, namespaces: ['test', 'raw', 'restored', 'smallns'] });
+  const client = await Aerospike.connect({ hosts: tb.seed, log: { level: Aerospike.log.OFF } });
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-rbench-'));
+  try {
+    await load(client, 'small', small);
+    await load(client, 'big', total);
+    const cluster = await AerospikeCluster.connect({ hosts: parseHosts(tb.seed) });
+    const storage = new LocalStorage(dir);
+    const deps = { cluster, storage, toolVersion: 'bench', encodeStages: () => createEncodeTransforms({ compression: 'none', encryption: 'none' }) };
+    const bigKey = (await runBackup(deps, BackupRequestSchema.parse({ routine: 'big', namespaces: ['test'], 'set-list': ['big'] }))).namespaces[0]!.key;
+    const smallKey = (await runBackup(deps, BackupRequestSchema.parse({ routine: 'small', namespaces: ['test'], 'set-list': ['small'] }))).namespaces[0]!.key;
+    cluster.close();
+    const smallRestore = child(['restore', tb.seed, dir, smallKey, 'smallns']);
+    const raw = child(['rawwrite', tb.seed, dir, bigKey, 'raw']);
+    const restore = child(['restore', tb.seed, dir, bigKey, 'restored']);
+    for (const m of [raw, restore]) if (m.records !== total) throw new Error(`a run wrote ${m.records} records, expected ${total}`);
+    console.log(`restore benchmark: ${fmt(total)} records`);
+    console.log(`  record writer, records decoded beforehand  ${fmt(rate(raw))} records/s   (baseline)`);
+    console.log(`  restore from .asb files                    ${fmt(rate(restore))} records/s   ratio ${(rate(restore) / rate(raw)).toFixed(2)}  (target ≥ 0.85)`);
+    console.log(`  peak RSS of a restore: ${fmt(small)} records ${smallRestore.maxRssMb} MB, ${fmt(total)} records ${restore.maxRssMb} MB  ratio ${(restore.maxRssMb / smallRestore.maxRssMb).toFixed(2)}  (target: flat, < 300 MB)`);
+  } finally {
+    await client.close();
+    await tb.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
