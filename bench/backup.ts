@@ -4,23 +4,13 @@
  * `--records N` (default 1,000,000; the small size is N/5), `--nodes N` (1), `--parallel N` (4).
  */
 import Aerospike from 'aerospike';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTestbedWorker } from '../e2e/testbed/index.js';
+import { child, fmt, rate } from './child.js';
 
-interface Measure {
-  records: number;
-  ms: number;
-  maxRssMb: number;
-}
-
-function child(args: string[]): Measure {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL('./children.ts', import.meta.url).pathname, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split('\n').pop()!) as Measure;
-}
 
 async function load(client: Aerospike.Client, set: string, from: number, to: number): Promise<void> {
   const chunk = 5000;
@@ -43,8 +33,6 @@ async function load(client: Aerospike.Client, set: string, from: number, to: num
   await Promise.all(inflight);
 }
 
-const rate = (m: Measure): number => (m.records / m.ms) * 1000;
-const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { records: { type: 'string', default: '1000000' }, nodes: { type: 'string', default: '1' }, parallel: { type: 'string', default: '4' } } });

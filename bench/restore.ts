@@ -4,28 +4,18 @@
  * `--records N` (default 1,000,000; the small size is N/5).
  */
 import Aerospike from 'aerospike';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTestbedWorker } from '../e2e/testbed/index.js';
+import { child, fmt, rate } from './child.js';
 import { AerospikeCluster, parseHosts } from '../electron/core/aerospike/cluster.js';
 import { runBackup } from '../electron/core/engine/backup-engine.js';
 import { createEncodeTransforms } from '../electron/core/format/file-codec.js';
 import { LocalStorage } from '../electron/core/storage/local-storage.js';
 import { BackupRequestSchema } from '../shared/schemas/backup-request.js';
 
-interface Measure {
-  records: number;
-  ms: number;
-  maxRssMb: number;
-}
-
-function child(args: string[]): Measure {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL('./children.ts', import.meta.url).pathname, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split('\n').pop()!) as Measure;
-}
 
 async function load(client: Aerospike.Client, set: string, count: number): Promise<void> {
   const policy = new Aerospike.BatchPolicy({ totalTimeout: 0, socketTimeout: 60000 });
@@ -38,8 +28,6 @@ async function load(client: Aerospike.Client, set: string, count: number): Promi
   }
 }
 
-const rate = (m: Measure): number => (m.records / m.ms) * 1000;
-const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { records: { type: 'string', default: '1000000' } } });

@@ -1,5 +1,5 @@
 /** Admin protocol (wire protocol §12): login and authenticate. */
-import { ProtoType, writeProtoHeader } from '../../electron/core/wire/proto.js';
+import { decodeAdminFields, encodeAdminMessage } from '../../electron/core/wire/admin-message.js';
 import { ResultCode } from '../../electron/core/wire/result-code.js';
 import type { TestbedCluster } from './cluster.js';
 
@@ -8,19 +8,7 @@ const Field = { USER: 0, CREDENTIAL: 3, SESSION_TOKEN: 5, SESSION_TTL: 6 } as co
 const SESSION_TTL_SECONDS = 24 * 3600;
 
 function reply(result: number, fields: Array<[number, Buffer]> = []): Buffer {
-  const size = 16 + fields.reduce((a, [, d]) => a + 5 + d.length, 0);
-  const out = Buffer.alloc(8 + size);
-  writeProtoHeader(out, 0, ProtoType.ADMIN, size);
-  out[9] = result;
-  out[11] = fields.length;
-  let p = 24;
-  for (const [id, d] of fields) {
-    out.writeUInt32BE(d.length + 1, p);
-    out[p + 4] = id;
-    d.copy(out, p + 5);
-    p += 5 + d.length;
-  }
-  return out;
+  return encodeAdminMessage({ result }, fields);
 }
 
 export interface AdminOutcome {
@@ -31,14 +19,7 @@ export interface AdminOutcome {
 
 export function handleAdmin(cluster: TestbedCluster, body: Buffer): AdminOutcome {
   const command = body[2]!;
-  const nFields = body[3]!;
-  const fields = new Map<number, Buffer>();
-  let p = 16;
-  for (let i = 0; i < nFields && p + 5 <= body.length; i++) {
-    const size = body.readUInt32BE(p);
-    fields.set(body[p + 4]!, body.subarray(p + 5, p + 4 + size));
-    p += 4 + size;
-  }
+  const fields = decodeAdminFields(body);
   // With security off the server says so and the client proceeds without sessions.
   if (!cluster.securityEnabled) return { response: reply(ResultCode.SECURITY_NOT_ENABLED), authenticated: true };
   const user = fields.get(Field.USER)?.toString('utf8') ?? '';

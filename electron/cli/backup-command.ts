@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { collect, int, parseTime } from './option-parsers.js';
 import { AerospikeCluster, parseHosts } from '../core/aerospike/cluster.js';
 import { lastBackupStart } from '../core/catalog/catalog.js';
 import { BackupCancelledError, runBackup } from '../core/engine/backup-engine.js';
@@ -8,27 +9,6 @@ import { openStorageArg } from '../core/storage/storage-url.js';
 import { BackupRequestSchema, describeIssues, type BackupRequestInput } from '../../shared/schemas/backup-request.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { ProgressView } from './progress-view.js';
-
-function int(name: string, min = 0) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got '${v}'`);
-    return n;
-  };
-}
-
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
-}
-
-/** Accepts Unix milliseconds or an ISO-8601 date. */
-export function parseTime(name: string) {
-  return (v: string): number => {
-    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be Unix milliseconds or an ISO-8601 time, got '${v}'`);
-    return n;
-  };
-}
 
 interface BackupCliOptions {
   cluster: string;

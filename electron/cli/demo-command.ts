@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { int } from './option-parsers.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Aerospike from 'aerospike';
@@ -54,16 +55,8 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('Start the testbed with sample data, back it up (full + incremental), restore it to a point in time into another namespace, and keep the testbed running')
-    .option('--port <port>', 'testbed port', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be 0-65535, got '${v}'`);
-      return n;
-    }, 3100)
-    .option('--records <n>', 'sample records', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 10) throw new InvalidArgumentError(`--records must be an integer ≥ 10, got '${v}'`);
-      return n;
-    }, 10000)
+    .option('--port <port>', 'testbed port', int('--port', 0), 3100)
+    .option('--records <n>', 'sample records', int('--records', 10), 10000)
     .option('--dir <folder>', 'where backups are written', '.tidemark-demo')
     .option('--exit', 'stop once the round trip is done instead of keeping the testbed running')
     .action(async (o: { port: number; records: number; dir: string; exit?: boolean }) => {

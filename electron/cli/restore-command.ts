@@ -4,21 +4,9 @@ import { RestoreError, runRestore } from '../core/engine/restore-engine.js';
 import { openStorageArg } from '../core/storage/storage-url.js';
 import { RestorePolicySchema, type RestorePolicyInput, type RestoreStats } from '../../shared/schemas/restore-request.js';
 import { describeIssues } from '../../shared/schemas/backup-request.js';
-import { parseTime } from './backup-command.js';
+import { collect, int, parseTime } from './option-parsers.js';
 import { ProgressView } from './progress-view.js';
 import { addS3Options, keyHashFromOptions, s3Overrides, type S3CliOptions } from './storage-options.js';
-
-function int(name: string, min = 0) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got '${v}'`);
-    return n;
-  };
-}
-
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
-}
 
 function namespaceMap(v: string): { source: string; destination: string } {
   const m = /^([^=\s]+)=([^=\s]+)$/.exec(v.trim());

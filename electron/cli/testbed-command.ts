@@ -1,24 +1,17 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { int } from './option-parsers.js';
 import { startTestbed } from '../../e2e/testbed/index.js';
-
-function positiveInt(name: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got '${v}'`);
-    return n;
-  };
-}
 
 export function registerTestbedCommand(program: Command): void {
   program
     .command('testbed')
     .description('Run an in-memory Aerospike-compatible test cluster on 127.0.0.1 (foreground; stops on Ctrl-C)')
-    .option('--port <port>', 'port of the first node; further nodes use the following ports', positiveInt('--port', 0), 3100)
+    .option('--port <port>', 'port of the first node; further nodes use the following ports', int('--port', 0), 3100)
     .option('--namespaces <list>', 'comma-separated namespace names', 'test,bar')
-    .option('--nodes <n>', 'number of nodes', positiveInt('--nodes', 1), 1)
+    .option('--nodes <n>', 'number of nodes', int('--nodes', 1), 1)
     .option('--user <user>', 'require login with this user')
     .option('--password <password>', 'password for --user')
-    .option('--max-record-size <bytes>', 'largest record accepted', positiveInt('--max-record-size', 1024))
+    .option('--max-record-size <bytes>', 'largest record accepted', int('--max-record-size', 1024))
     .action(async (opts: { port: number; namespaces: string; nodes: number; user?: string; password?: string; maxRecordSize?: number }) => {
       const testbed = await startTestbed({
         port: opts.port,

@@ -1,6 +1,7 @@
 /** Login and session authentication (wire protocol §12). */
 import bcrypt from 'bcryptjs';
-import { ProtoType, writeProtoHeader } from '../wire/proto.js';
+import { decodeAdminFields, encodeAdminMessage } from '../wire/admin-message.js';
+import { ProtoType } from '../wire/proto.js';
 import { ResultCode } from '../wire/result-code.js';
 import { AerospikeError, ClientCode } from './errors.js';
 import type { WireConnection } from './wire-connection.js';
@@ -15,34 +16,14 @@ export function passwordCredential(password: string): string {
 }
 
 function adminMessage(command: number, fields: Array<[number, Buffer]>): Buffer {
-  const size = 16 + fields.reduce((a, [, d]) => a + 5 + d.length, 0);
-  const out = Buffer.alloc(8 + size);
-  writeProtoHeader(out, 0, ProtoType.ADMIN, size);
-  out[10] = command;
-  out[11] = fields.length;
-  let p = 24;
-  for (const [id, d] of fields) {
-    out.writeUInt32BE(d.length + 1, p);
-    out[p + 4] = id;
-    d.copy(out, p + 5);
-    p += 5 + d.length;
-  }
-  return out;
+  return encodeAdminMessage({ command }, fields);
 }
 
 async function exchange(conn: WireConnection, msg: Buffer): Promise<{ result: number; fields: Map<number, Buffer> }> {
   await conn.send(msg);
   const frame = await conn.next();
   if (frame.type !== ProtoType.ADMIN) throw new AerospikeError(`expected an admin answer, got proto type ${frame.type}`, ClientCode.PROTOCOL);
-  const b = frame.body;
-  const fields = new Map<number, Buffer>();
-  let p = 16;
-  for (let i = 0; i < b[3]! && p + 5 <= b.length; i++) {
-    const size = b.readUInt32BE(p);
-    fields.set(b[p + 4]!, b.subarray(p + 5, p + 4 + size));
-    p += 4 + size;
-  }
-  return { result: b[1]!, fields };
+  return { result: frame.body[1]!, fields: decodeAdminFields(frame.body) };
 }
 
 const LOGIN_ERRORS: Record<number, string> = {
