@@ -248,6 +248,24 @@ describe('backup engine', () => {
     assert.equal(d4.indexes.length, 1);
   });
 
+  test('total timeout stops the backup and removes what it wrote', async () => {
+    await assert.rejects(
+      backup(cluster, storage, { routine: 'slow', 'records-per-second': 100, 'total-timeout': 300, 'file-limit': 4096 }),
+      /exceeded its total timeout of 300 ms/,
+    );
+    assert.deepEqual(files(join(dir, 'slow')), []);
+  });
+
+  test('bandwidth limit: the backup cannot write faster than the limit', async () => {
+    const started = Date.now();
+    const r = await backup(cluster, storage, { routine: 'bw', bandwidth: 64 * 1024, 'set-list': ['people'] });
+    const bytes = r.namespaces[0]!.metadata['byte-count']!;
+    // The first second's budget is a burst; everything beyond it is paced.
+    const minMs = ((bytes - 64 * 1024) / (64 * 1024)) * 1000;
+    assert.ok(bytes > 64 * 1024, `enough data to be paced (${bytes} bytes)`);
+    assert.ok(Date.now() - started >= minMs * 0.9, `took ${Date.now() - started} ms for ${bytes} bytes`);
+  });
+
   test('an unknown namespace is refused before anything is written', async () => {
     await assert.rejects(backup(cluster, storage, { routine: 'nope', namespaces: ['missing'] }), /namespace 'missing' does not exist/);
     assert.deepEqual(files(join(dir, 'nope')), []);

@@ -13,7 +13,7 @@ import { ProtoType } from '../wire/proto.js';
 import { ResultCode } from '../wire/result-code.js';
 import type { AerospikeCluster, ClusterNode } from './cluster.js';
 import { AerospikeError, ClientCode, isTransient } from './errors.js';
-import { decodeRecord } from './record-decoder.js';
+import { decodeRecord, TextMemo } from './record-decoder.js';
 
 export interface PartitionState {
   pid: number;
@@ -156,6 +156,7 @@ export async function* scanRecords(cluster: AerospikeCluster, o: PartitionScanOp
 
 async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: PartitionScanOptions, parts: PartitionState[]): AsyncGenerator<BackupRecord[]> {
   const byPid = new Map(parts.map((p) => [p.pid, p]));
+  const memo = { ns: new TextMemo(), set: new TextMemo() };
   const unavailable = new Set<number>();
   const conn = await cluster.acquire(node);
   const onAbort = (): void => conn.close();
@@ -201,7 +202,7 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
           throw new AerospikeError(`scan on node ${node} failed with result code ${rc}`, rc);
         }
         if (o.signal?.aborted) throw new AerospikeError('scan cancelled', ClientCode.CANCELLED);
-        const { record, end } = decodeRecord(b, p, nFields, nOps, generation, voidTime);
+        const { record, end } = decodeRecord(b, p, nFields, nOps, generation, voidTime, memo);
         p = end;
         const state = byPid.get(partitionId(record.digest));
         if (state) state.digest = record.digest;

@@ -25,11 +25,43 @@ export function geoJsonText(data: Buffer): Buffer {
 }
 
 /**
+ * Remembers the last string decoded from bytes, so a scan's namespace and set names (the same
+ * bytes record after record) are decoded once rather than per record.
+ */
+export class TextMemo {
+  private bytes = Buffer.alloc(0);
+  private text = '';
+
+  get(b: Buffer, start: number, end: number): string {
+    const n = end - start;
+    const last = this.bytes;
+    if (n === last.length) {
+      let i = 0;
+      while (i < n && b[start + i] === last[i]) i++;
+      if (i === n) return this.text;
+    }
+    this.bytes = Buffer.from(b.subarray(start, end));
+    this.text = b.toString('utf8', start, end);
+    return this.text;
+  }
+}
+
+const defaultMemo = { ns: new TextMemo(), set: new TextMemo() };
+
+/**
  * Decodes the fields and ops of one record message whose 22-byte header starts at `p`. Values
  * are views into the frame (no copies on the hot path); keys are copied as they are small and
  * often kept.
  */
-export function decodeRecord(b: Buffer, p: number, nFields: number, nOps: number, generation: number, voidTime: number): { record: BackupRecord; end: number } {
+export function decodeRecord(
+  b: Buffer,
+  p: number,
+  nFields: number,
+  nOps: number,
+  generation: number,
+  voidTime: number,
+  memo: { ns: TextMemo; set: TextMemo } = defaultMemo,
+): { record: BackupRecord; end: number } {
   let namespace = '';
   let digest: Buffer | undefined;
   let set: string | null = null;
@@ -40,9 +72,9 @@ export function decodeRecord(b: Buffer, p: number, nFields: number, nOps: number
     const type = b[q + 4]!;
     const start = q + 5;
     const end = q + 4 + size;
-    if (type === FieldType.NAMESPACE) namespace = b.toString('utf8', start, end);
+    if (type === FieldType.NAMESPACE) namespace = memo.ns.get(b, start, end);
     else if (type === FieldType.DIGEST) digest = b.subarray(start, end);
-    else if (type === FieldType.SET) set = end > start ? b.toString('utf8', start, end) : null;
+    else if (type === FieldType.SET) set = end > start ? memo.set.get(b, start, end) : null;
     else if (type === FieldType.KEY) key = decodeKey(b[start]!, b.subarray(start + 1, end));
     q = end;
   }

@@ -83,6 +83,14 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, opts: Back
   const tracker = new ProgressTracker(0, now);
   const report = (): void => opts.onProgress?.(tracker.snapshot());
   const timer = opts.onProgress ? setInterval(report, opts.progressIntervalMs ?? 1000) : undefined;
+  let timedOut = false;
+  const deadline =
+    req['total-timeout'] > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, req['total-timeout'])
+      : undefined;
   const openSinks = new Set<FileSink>();
   let touchedStorage = false;
   try {
@@ -104,9 +112,11 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, opts: Back
     await Promise.all([...openSinks].map((s) => s.abort().catch(() => undefined)));
     if (touchedStorage) await deps.storage.removeTree(root);
     if (opts.signal?.aborted) throw new BackupCancelledError();
+    if (timedOut) throw new AerospikeError(`backup exceeded its total timeout of ${req['total-timeout']} ms; everything it had written was removed`, ClientCode.TIMEOUT);
     throw err;
   } finally {
     if (timer) clearInterval(timer);
+    if (deadline) clearTimeout(deadline);
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
 }
@@ -156,6 +166,7 @@ async function backupNamespace(
       sink = first;
     }
     const covered = new Set<number>();
+    let lastPid = -1;
     const encoder = new AsbRecordEncoder({ compact: req.compact }, flushAt + 64 * 1024);
     let chunkRecords = 0;
     const flush = async (): Promise<void> => {
@@ -170,6 +181,7 @@ async function backupNamespace(
         for (const p of sink.partitions) covered.add(p);
         files.push(await closeSink(sink, openSinks));
         sink = undefined;
+        lastPid = -1;
       }
     };
     const states = partitionStates(slice);
@@ -197,7 +209,12 @@ async function backupNamespace(
         chunkRecords++;
         tracker.add(1, encoder.pending - before);
         if (!sink) sink = await openSink(deps, dir, nextName(), encodeAsbHeader({ namespace, firstFile: false }), openSinks);
-        sink.partitions.add(partitionId(rec.digest));
+        const pid = partitionId(rec.digest);
+        // Records arrive partition by partition: only note a partition when it changes.
+        if (pid !== lastPid) {
+          sink.partitions.add(pid);
+          lastPid = pid;
+        }
         if (encoder.pending >= flushAt) await flush();
       }
       if (remaining <= 0) break;
@@ -210,7 +227,6 @@ async function backupNamespace(
     }
   };
 
-  const started = Date.now();
   // The first failure stops every other worker at once; cleanup waits until they all stopped,
   // so no worker can create a file after the run's folder was removed.
   let firstError: unknown;
@@ -224,9 +240,6 @@ async function backupNamespace(
   );
   if (firstError !== undefined) throw firstError;
   if (!firstTaken) files.push(await closeSink(first, openSinks));
-  if (req['total-timeout'] > 0 && Date.now() - started > req['total-timeout']) {
-    throw new AerospikeError(`backup of '${namespace}' exceeded its total timeout of ${req['total-timeout']} ms`, ClientCode.TIMEOUT);
-  }
   files.sort((a, b) => fileOrder(a.name) - fileOrder(b.name));
 
   const recordCount = files.reduce((a, f) => a + f['record-count'], 0);
