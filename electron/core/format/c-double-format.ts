@@ -24,13 +24,14 @@ export function formatDoubleG17(v: number, negativeNan = false): string {
   scratch.setFloat64(0, a);
   const hi = scratch.getUint32(0);
   const biased = (hi >>> 20) & 0x7ff;
-  let m = (hi & 0xfffff) * 0x100000000 + scratch.getUint32(4);
+  const lo = scratch.getUint32(4);
+  const hiM = (hi & 0xfffff) | (biased === 0 ? 0 : 0x100000);
+  let m = hiM * 0x100000000 + lo;
   let e = biased === 0 ? -1074 : biased - 1075;
-  if (biased !== 0) m += 0x10000000000000;
-  while (m % 2 === 0) {
-    m /= 2;
-    e++;
-  }
+  // Strip trailing zero bits in one step (count them with clz32 on the lowest set bit).
+  const tz = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 32 + (31 - Math.clz32(hiM & -hiM));
+  m /= 2 ** tz;
+  e += tz;
 
   let digits: string;
   let exp: number;
