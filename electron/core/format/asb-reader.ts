@@ -32,6 +32,12 @@ export interface AsbReaderOptions {
    * reader hold the rest of the file in memory; Aerospike records are at most 8 MiB.
    */
   maxValueSize?: number;
+  /**
+   * Skip undecodable records instead of stopping: each is reported here and the reader resumes
+   * at the next line that starts a record (`+ k ` or `+ n `). Errors before the first record
+   * (version, meta lines) still stop the file.
+   */
+  onBadRecord?: (err: AsbParseError) => void;
 }
 
 export class AsbParseError extends Error {
@@ -127,6 +133,9 @@ export class AsbDecoder {
   private p = 0;
   private failure: AsbParseError | null = null;
   private sink: Sink = () => {};
+  private readonly onBadRecord: ((err: AsbParseError) => void) | undefined;
+  /** Skipping a bad record: looking for the next line that starts one. */
+  private resyncing = false;
 
   private phase: 'version' | 'meta' | 'body' = 'version';
   private escapes = true;
@@ -147,6 +156,7 @@ export class AsbDecoder {
     this.file = options.file;
     this.expectNamespace = options.namespace;
     this.maxValue = options.maxValueSize ?? DEFAULT_MAX_VALUE;
+    this.onBadRecord = options.onBadRecord;
   }
 
   /**
@@ -171,6 +181,14 @@ export class AsbDecoder {
     if (this.failure) throw this.failure;
     this.sink = sink;
     if (this.pendingLen > 0) this.merge();
+    if (this.resyncing) {
+      this.run();
+      if (this.resyncing) {
+        // What is left belongs to the skipped record.
+        this.pos = this.buf.length;
+        this.resyncing = false;
+      }
+    }
     const rest = this.buf.length - this.pos;
     if (this.phase === 'version') {
       this.fail(rest === 0 ? 'empty file: the version line is missing' : invalidVersion(this.buf.subarray(this.pos)));
@@ -214,11 +232,18 @@ export class AsbDecoder {
   private run(): void {
     try {
       while (this.pos < this.buf.length) {
+        if (this.resyncing && !this.resync()) return;
+        if (this.pos >= this.buf.length) break;
         this.p = this.pos;
+        const wasIdle = this.stage === Stage.Idle;
         try {
           this.parseLine();
         } catch (e) {
           if (e === NEED_MORE) return;
+          if (e instanceof AsbParseError && this.onBadRecord && this.phase === 'body') {
+            this.skipBadRecord(e, wasIdle);
+            continue;
+          }
           throw e;
         }
         this.line += countLf(this.buf, this.pos, this.p);
@@ -228,6 +253,49 @@ export class AsbDecoder {
     } catch (e) {
       if (e instanceof AsbParseError) this.failure = e;
       throw e;
+    }
+  }
+
+  /** Reports the record, drops what was parsed of it and looks for the next record start. */
+  private skipBadRecord(err: AsbParseError, wasIdle: boolean): void {
+    this.failure = null;
+    this.onBadRecord!(err);
+    this.stage = Stage.Idle;
+    this.bins = [];
+    this.key = null;
+    // A record-start line that ended the previous (bad) record is itself a good start.
+    if (!wasIdle && this.startsRecord(this.pos)) return;
+    this.resyncing = true;
+    this.line += countLf(this.buf, this.pos, this.pos + 1);
+    this.pos += 1;
+  }
+
+  private startsRecord(i: number): boolean {
+    const b = this.buf;
+    return i + 3 < b.length && b[i] === 0x2b && b[i + 1] === SP && (b[i + 2] === 0x6b || b[i + 2] === 0x6e) && b[i + 3] === SP;
+  }
+
+  /** Advances to the next `+ k ` / `+ n ` line; false when more input is needed to decide. */
+  private resync(): boolean {
+    const b = this.buf;
+    let i = this.pos;
+    for (;;) {
+      const lf = b.indexOf(LF, i);
+      if (lf < 0 || lf + 4 >= b.length) {
+        // Keep the unscanned tail (and counts) so a record start split across chunks is found.
+        const keep = lf < 0 ? Math.max(this.pos, b.length - 4) : lf;
+        this.line += countLf(b, this.pos, keep);
+        this.pos = keep;
+        this.need = b.length - this.pos + 1;
+        return false;
+      }
+      if (this.startsRecord(lf + 1)) {
+        this.line += countLf(b, this.pos, lf + 1);
+        this.pos = lf + 1;
+        this.resyncing = false;
+        return true;
+      }
+      i = lf + 1;
     }
   }
 
