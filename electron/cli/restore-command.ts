@@ -44,6 +44,7 @@ interface RestoreCliOptions extends S3CliOptions {
   records: boolean;
   indexes: boolean;
   udfs: boolean;
+  skipBadRecords?: boolean;
 }
 
 export function formatStats(s: RestoreStats): string {
@@ -94,7 +95,8 @@ export function registerRestoreCommand(program: Command): void {
     .option('--bin <bin>', 'only these bins', collect)
     .option('--no-records', 'only indexes and UDFs')
     .option('--no-indexes', 'skip secondary indexes')
-    .option('--no-udfs', 'skip UDF modules');
+    .option('--no-udfs', 'skip UDF modules')
+    .option('--skip-bad-records', 'skip records that cannot be decoded (counted as skipped) instead of stopping');
   addS3Options(cmd).action(async (o: RestoreCliOptions) => {
     process.exitCode = await restoreAction(o);
   });
@@ -127,6 +129,7 @@ async function restoreAction(o: RestoreCliOptions): Promise<number> {
     'no-records': !o.records,
     'no-indexes': !o.indexes,
     'no-udfs': !o.udfs,
+    'skip-bad-records': o.skipBadRecords ?? false,
   };
   const parsed = RestorePolicySchema.safeParse(input);
   if (!parsed.success) return fail(describeIssues(parsed.error));
@@ -150,7 +153,7 @@ async function restoreAction(o: RestoreCliOptions): Promise<number> {
       { cluster, storage, ...(keyHash ? { keyHash } : {}) },
       o.key !== undefined ? { key: o.key } : { routine: o.routine!, time: o.time! },
       parsed.data,
-      { signal: ac.signal, onProgress: (j) => view.update(j) },
+      { signal: ac.signal, onProgress: (j) => view.update(j), onBadRecord: (e) => process.stderr.write(`skipped a bad record: ${e.message}\n`) },
     );
     view.finish();
     if (result.plan) {

@@ -32,6 +32,8 @@ export const RestorePolicySchema = z
     'no-records': z.boolean().default(false),
     'no-indexes': z.boolean().default(false),
     'no-udfs': z.boolean().default(false),
+    /** Skip records that cannot be decoded (counted as skipped) instead of stopping. */
+    'skip-bad-records': z.boolean().default(false),
   })
   .refine((p) => !(p.replace && p.unique), { message: 'replace and unique cannot be combined', path: ['unique'] });
 export type RestorePolicy = z.infer<typeof RestorePolicySchema>;

@@ -92,6 +92,13 @@ export interface RecordWriterOptions {
   binList?: string[];
   signal?: AbortSignal;
   /**
+   * After an abort, how long requests already sent may still take to answer (default 0: their
+   * connections are closed at once). Answers that arrive in time are counted as usual, so the
+   * counters say what was written; rows whose answer does not arrive count as errors in doubt.
+   * Nothing new is sent after an abort either way. Wait for `settled()` before reading `stats()`.
+   */
+  abortGraceMs?: number;
+  /**
    * Called for each record that finally failed; the writer then counts it and goes on. Without it
    * the first failure makes `flush()` (and later `write()` calls) reject.
    */
@@ -202,8 +209,10 @@ function cancelled(): AerospikeError {
 export class RecordWriter {
   private readonly counters: RecordWriterStats = { records: 0, inserted: 0, existed: 0, fresher: 0, expired: 0, ignored: 0, errors: 0, errorsInDoubt: 0, retries: 0, bytes: 0 };
   private readonly buffers = new Map<ClusterNode, { rows: Row[]; bytes: number }>();
-  /** Run on abort: close the connections in use, end backoff waits (one listener on the signal). */
+  /** Run on abort: end backoff waits (one listener on the signal). */
   private readonly onAbort = new Set<() => void>();
+  /** Run on abort, after `abortGraceMs`: close the connections whose answers are awaited. */
+  private readonly onAbortClose = new Set<() => void>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly slotWaiters: Array<() => void> = [];
   private readonly batchSize: number;
@@ -241,6 +250,12 @@ export class RecordWriter {
           reject(cancelled());
           for (const w of this.slotWaiters.splice(0)) w();
           for (const f of [...this.onAbort]) f();
+          const close = (): void => {
+            for (const f of [...this.onAbortClose]) f();
+          };
+          const grace = options.abortGraceMs ?? 0;
+          if (grace > 0 && this.onAbortClose.size > 0) setTimeout(close, grace).unref();
+          else close();
         };
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
@@ -295,6 +310,14 @@ export class RecordWriter {
       await this.acquireSlot();
       this.launch(buf.rows);
     }
+  }
+
+  /**
+   * Resolves once no request is in flight any more (never rejects, sends nothing): after an abort
+   * or a failure, the counters are final once this resolves.
+   */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** Sends everything queued and waits for every answer; rejects with the first final failure. */
@@ -397,7 +420,7 @@ export class RecordWriter {
   private async run(rows: Row[]): Promise<void> {
     let pending = rows;
     for (;;) {
-      if (this.isAborted) return;
+      if (this.isAborted) return this.abandon(pending);
       const byNode = new Map<ClusterNode, Row[]>();
       const retry: Row[] = [];
       for (const row of pending) {
@@ -415,7 +438,8 @@ export class RecordWriter {
       await Promise.all(
         [...byNode].map(([node, group]) => (this.options.disableBatchWrites ? this.sendSingles(node, group, retry, needRefresh) : this.sendBatch(node, group, retry, needRefresh))),
       );
-      if (this.isAborted || retry.length === 0) return;
+      if (this.isAborted) return this.abandon(retry);
+      if (retry.length === 0) return;
       const again: Row[] = [];
       const now = Date.now();
       for (const row of retry) {
@@ -433,7 +457,7 @@ export class RecordWriter {
       try {
         await this.delay(wait);
       } catch {
-        return; // aborted
+        return this.abandon(again); // aborted
       }
       if (needRefresh.value) await this.refresh();
       pending = again;
@@ -489,6 +513,19 @@ export class RecordWriter {
     }
   }
 
+  /**
+   * Rows given up because the writer was aborted. Those that may have been applied (a request
+   * carrying them was sent and its answer lost) count as errors in doubt; the others were not
+   * written and count nowhere.
+   */
+  private abandon(rows: Row[]): void {
+    for (const row of rows) {
+      if (!row.inDoubt) continue;
+      this.counters.errors++;
+      this.counters.errorsInDoubt++;
+    }
+  }
+
   /** Final failure of one row: counted, then reported through onRecordError or flush(). */
   private fail(row: Row, detail?: string): void {
     const cause = row.lastError ?? new AerospikeError('unknown failure', ClientCode.PROTOCOL);
@@ -523,7 +560,8 @@ export class RecordWriter {
     try {
       return await this.cluster.acquire(node);
     } catch (err) {
-      if (!this.isAborted) this.transportFailure(rows, err, false, retry, needRefresh);
+      if (this.isAborted) this.abandon(rows);
+      else this.transportFailure(rows, err, false, retry, needRefresh);
       return undefined;
     }
   }
@@ -532,7 +570,7 @@ export class RecordWriter {
     const conn = await this.connect(node, rows, retry, needRefresh);
     if (!conn) return;
     const onAbort = (): void => conn.close();
-    this.onAbort.add(onAbort);
+    this.onAbortClose.add(onAbort);
     let sent = false;
     try {
       if (this.isAborted) throw cancelled();
@@ -567,7 +605,7 @@ export class RecordWriter {
           codes[index] = rc;
         }
       }
-      this.onAbort.delete(onAbort);
+      this.onAbortClose.delete(onAbort);
       this.cluster.release(node, conn);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
@@ -582,20 +620,24 @@ export class RecordWriter {
         }
       }
     } catch (err) {
-      this.onAbort.delete(onAbort);
+      this.onAbortClose.delete(onAbort);
       conn.close();
-      if (this.isAborted) return;
+      if (this.isAborted) {
+        if (sent) for (const row of rows) row.inDoubt = true;
+        return this.abandon(rows);
+      }
       this.transportFailure(rows, err, sent, retry, needRefresh);
     }
   }
 
   private async sendSingles(node: ClusterNode, rows: Row[], retry: Row[], needRefresh: { value: boolean }): Promise<void> {
-    for (const row of rows) {
-      if (this.isAborted) return;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (this.isAborted) return this.abandon(rows.slice(i));
       const conn = await this.connect(node, [row], retry, needRefresh);
       if (!conn) continue;
       const onAbort = (): void => conn.close();
-      this.onAbort.add(onAbort);
+      this.onAbortClose.add(onAbort);
       let sent = false;
       try {
         if (this.isAborted) throw cancelled();
@@ -607,13 +649,16 @@ export class RecordWriter {
         const frame = await conn.next();
         if (frame.type !== ProtoType.MESSAGE || frame.body.length < 22) throw new AerospikeError(`unexpected answer to a write (proto type ${frame.type}, ${frame.body.length} bytes)`, ClientCode.PROTOCOL);
         const rc = frame.body[5]!;
-        this.onAbort.delete(onAbort);
+        this.onAbortClose.delete(onAbort);
         this.cluster.release(node, conn);
         this.settle(row, rc, retry, needRefresh);
       } catch (err) {
-        this.onAbort.delete(onAbort);
+        this.onAbortClose.delete(onAbort);
         conn.close();
-        if (this.isAborted) return;
+        if (this.isAborted) {
+          if (sent) row.inDoubt = true;
+          return this.abandon(rows.slice(i));
+        }
         this.transportFailure([row], err, sent, retry, needRefresh);
       }
     }

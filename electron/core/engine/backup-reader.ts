@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { readMetadata } from '../catalog/catalog.js';
 import { METADATA_FILE } from '../catalog/layout.js';
-import type { AsbItem } from '../format/asb-reader.js';
+import type { AsbItem, AsbParseError } from '../format/asb-reader.js';
 import { readAsbFile, type FileCodecOptions } from '../format/file-codec.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { BackupFileEntry, BackupMetadata } from '../../../shared/schemas/backup-metadata.js';
@@ -82,12 +82,18 @@ export async function* readBackupFile(
   codec: FileCodecOptions,
   entry?: BackupFileEntry,
   namespace?: string,
+  onBadRecord?: (err: AsbParseError) => void,
 ): AsyncGenerator<AsbItem> {
   const raw = await storage.openRead(path);
   const tap = new HashTap();
   raw.on('error', (err) => tap.destroy(err));
   raw.pipe(tap);
-  yield* readAsbFile(tap, codec, { file: path, ...(namespace ? { namespace } : {}) });
+  try {
+    yield* readAsbFile(tap, codec, { file: path, ...(namespace ? { namespace } : {}), ...(onBadRecord ? { onBadRecord } : {}) });
+  } finally {
+    // Stopping early (an error, a cancel) must still release the file.
+    raw.destroy();
+  }
   if (entry) {
     const sha = tap.digest();
     if (tap.size !== entry.size || sha !== entry.sha256) {

@@ -23,15 +23,15 @@ export class RateLimiter {
       }
       const waitMs = Math.ceil(((Math.min(n, this.perSecond) - this.available) / this.perSecond) * 1000);
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, waitMs);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
-          },
-          { once: true },
-        );
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          reject(signal!.reason instanceof Error ? signal!.reason : new Error('cancelled'));
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, waitMs);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
   }

@@ -18,6 +18,7 @@ import { detectCodec } from './codec-detect.js';
 import { ProgressTracker } from './progress.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { FileCodecOptions } from '../format/file-codec.js';
+import type { AsbParseError } from '../format/asb-reader.js';
 
 export interface RestoreDeps {
   cluster: AerospikeCluster;
@@ -32,6 +33,8 @@ export interface RestoreRunOptions {
   progressIntervalMs?: number;
   /** Skip the checksum pre-pass (files are still checked while restoring). */
   skipVerify?: boolean;
+  /** Told about each record skipped under `skip-bad-records`. */
+  onBadRecord?: (err: AsbParseError) => void;
 }
 
 export interface RestoreResult {
@@ -70,6 +73,9 @@ export function emptyStats(): RestoreStats {
   };
 }
 
+/** After a cancel, how long writes already sent may take to answer before they count as in doubt. */
+const ABORT_GRACE_MS = 500;
+
 interface Prepared {
   source: BackupSource;
   codec: FileCodecOptions;
@@ -100,7 +106,7 @@ export async function runRestore(deps: RestoreDeps, what: RestoreSource, policy:
   opts.signal?.addEventListener('abort', onOuter, { once: true });
   if (opts.signal?.aborted) abort.abort();
   try {
-    for (const p of prepared) await restoreOne(deps, p, policy, stats, tracker, abort);
+    for (const p of prepared) await restoreOne(deps, p, policy, stats, tracker, abort, opts);
     report();
     return { stats, keys, ...(plan ? { plan } : {}), job: tracker.snapshot() };
   } catch (err) {
@@ -112,6 +118,51 @@ export async function runRestore(deps: RestoreDeps, what: RestoreSource, policy:
     if (timer) clearInterval(timer);
     opts.signal?.removeEventListener('abort', onOuter);
   }
+}
+
+/**
+ * Paces records at `perSecond` in small steps (a tenth of a second's worth, at most 64). Unlike a
+ * token bucket that starts full, it allows no initial burst beyond one step and does not catch up
+ * after a stall, so N records take at least (N - step) / perSecond seconds and no second-long
+ * window sees more than perSecond + step records.
+ */
+class RecordPacer {
+  private readonly step: number;
+  private inStep = 0;
+  private next = 0;
+
+  constructor(private readonly perSecond: number) {
+    this.step = Math.max(1, Math.min(64, Math.floor(perSecond / 10)));
+  }
+
+  /** Resolves when one more record may be written. */
+  async take(signal: AbortSignal): Promise<void> {
+    if (this.inStep > 0) {
+      this.inStep = (this.inStep + 1) % this.step;
+      return;
+    }
+    this.inStep = 1 % this.step;
+    const now = Date.now();
+    if (this.next < now) this.next = now;
+    const wait = this.next - now;
+    this.next += (this.step * 1000) / this.perSecond;
+    if (wait > 0) await sleep(wait, signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('cancelled'));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Error('cancelled'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function destinationOf(policy: RestorePolicy, sourceNs: string): string {
@@ -130,7 +181,15 @@ function addWriterStats(stats: RestoreStats, w: RecordWriterStats): void {
   stats['errors-in-doubt'] += w.errorsInDoubt;
 }
 
-async function restoreOne(deps: RestoreDeps, p: Prepared, policy: RestorePolicy, stats: RestoreStats, tracker: ProgressTracker, abort: AbortController): Promise<void> {
+async function restoreOne(
+  deps: RestoreDeps,
+  p: Prepared,
+  policy: RestorePolicy,
+  stats: RestoreStats,
+  tracker: ProgressTracker,
+  abort: AbortController,
+  opts: RestoreRunOptions,
+): Promise<void> {
   const { cluster, storage } = deps;
   const signal = abort.signal;
   let destination: string | null = p.namespace ? destinationOf(policy, p.namespace) : null;
@@ -140,8 +199,7 @@ async function restoreOne(deps: RestoreDeps, p: Prepared, policy: RestorePolicy,
   if (destination) checkDestination(destination);
 
   const limiter = policy.bandwidth ? new RateLimiter(policy.bandwidth) : undefined;
-  const tps = policy.tps ? new RateLimiter(policy.tps) : undefined;
-  const tpsStep = policy.tps ? Math.max(1, Math.min(64, Math.floor(policy.tps / 10))) : 0;
+  const tps = policy.tps ? new RecordPacer(policy.tps) : undefined;
   const sets = policy['set-list'].length ? new Set(policy['set-list']) : undefined;
   let writer: RecordWriter | undefined;
   const writerFor = (ns: string): RecordWriter => {
@@ -158,16 +216,30 @@ async function restoreOne(deps: RestoreDeps, p: Prepared, policy: RestorePolicy,
       retry: { maxRetries: policy['retry-policy'].maxRetries, baseDelayMs: policy['retry-policy'].baseTimeout, multiplier: policy['retry-policy'].multiplier },
       ...(policy['bin-list'].length ? { binList: policy['bin-list'] } : {}),
       signal,
+      // On cancel, writes already sent may still answer briefly, so the statistics say exactly
+      // what was written (what does not answer in time counts as in doubt).
+      abortGraceMs: policy['socket-timeout'] > 0 ? Math.min(ABORT_GRACE_MS, policy['socket-timeout']) : ABORT_GRACE_MS,
     });
     return writer;
   };
   const seenIndexes = new Set<string>();
   const seenUdfs = new Set<string>();
-  let sinceTps = 0;
+  // The first failure of a file stops the others at their next record. It does not abort the
+  // writer: writes in flight finish and are counted, so the statistics stay exact.
+  let failed: unknown;
 
   const restoreFile = async (file: BackupSource['files'][number]): Promise<void> => {
-    for await (const item of readBackupFile(storage, file.path, p.codec, file.entry)) {
+    const onBadRecord = policy['skip-bad-records']
+      ? (err: AsbParseError): void => {
+          // An undecodable record is read but not restored: it counts as read and skipped.
+          stats['read-records']++;
+          stats['skipped-records']++;
+          opts.onBadRecord?.(err);
+        }
+      : undefined;
+    for await (const item of readBackupFile(storage, file.path, p.codec, file.entry, undefined, onBadRecord)) {
       if (signal.aborted) throw new Error('cancelled');
+      if (failed !== undefined) return;
       switch (item.kind) {
         case 'header':
           if (!destination && item.header.namespace) {
@@ -200,10 +272,7 @@ async function restoreOne(deps: RestoreDeps, p: Prepared, policy: RestorePolicy,
             destination = destinationOf(policy, rec.namespace);
             checkDestination(destination);
           }
-          if (tps && ++sinceTps >= tpsStep) {
-            await tps.take(sinceTps, signal);
-            sinceTps = 0;
-          }
+          if (tps) await tps.take(signal);
           await writerFor(destination).write(rec);
           break;
         }
@@ -220,13 +289,11 @@ async function restoreOne(deps: RestoreDeps, p: Prepared, policy: RestorePolicy,
   const first = queue.shift();
   try {
     if (first) await restoreFile(first);
-    let failed: unknown;
     const workers = Array.from({ length: Math.min(policy.parallel, queue.length) }, async () => {
       while (queue.length > 0 && failed === undefined) {
         const f = queue.shift()!;
         await restoreFile(f).catch((err: unknown) => {
           failed ??= err;
-          abort.abort();
         });
       }
     });
@@ -237,6 +304,7 @@ async function restoreOne(deps: RestoreDeps, p: Prepared, policy: RestorePolicy,
     if (writer) {
       // In-flight batches settle before the numbers are read, so they are exact.
       await writer.flush().catch(() => undefined);
+      await writer.settled();
       addWriterStats(stats, writer.stats());
     }
   }
