@@ -16,26 +16,21 @@ import { runBackup, type BackupResult } from '../../electron/core/engine/backup-
 import { BackupIntegrityError } from '../../electron/core/engine/backup-reader.js';
 import { RestoreError, runRestore } from '../../electron/core/engine/restore-engine.js';
 import { createEncodeTransforms } from '../../electron/core/format/file-codec.js';
-import type { BackupRecord } from '../../electron/core/model/record.js';
 import { LocalStorage } from '../../electron/core/storage/local-storage.js';
 import { N_PARTITIONS } from '../../electron/core/wire/digest.js';
 import { BackupRequestSchema, type BackupRequestInput } from '../../shared/schemas/backup-request.js';
 import { RestorePolicySchema, type RestorePolicyInput, type RestoreStats } from '../../shared/schemas/restore-request.js';
 import { writeDataset } from '../helpers/dataset.js';
+import { recordShape } from '../helpers/records.js';
 
 const ALL = [...Array(N_PARTITIONS).keys()];
 const FIXTURES = 'test/data/asbackup';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function shape(r: BackupRecord): string {
-  const bins = [...r.bins].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((b) => [b.name, b.type, b.data.toString('base64')]);
-  const key = r.key ? [r.key.type, Buffer.isBuffer(r.key.value) ? r.key.value.toString('base64') : String(r.key.value)] : null;
-  return JSON.stringify([r.digest.toString('hex'), r.set, key, bins]);
-}
 
 async function shapes(cluster: AerospikeCluster, ns: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for await (const r of scanRecords(cluster, { namespace: ns }, partitionStates(ALL))) out.set(r.digest.toString('hex'), shape(r));
+  for await (const r of scanRecords(cluster, { namespace: ns }, partitionStates(ALL))) out.set(r.digest.toString('hex'), recordShape(r));
   return out;
 }
 

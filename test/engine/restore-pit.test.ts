@@ -10,41 +10,27 @@ import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.js';
 import { AerospikeCluster, parseHosts } from '../../electron/core/aerospike/cluster.js';
-import { partitionStates, scanRecords } from '../../electron/core/aerospike/partition-scan.js';
 import { planPointInTime, RestorePlanError } from '../../electron/core/catalog/restore-plan.js';
 import { runBackup, type BackupResult } from '../../electron/core/engine/backup-engine.js';
 import { runRestore } from '../../electron/core/engine/restore-engine.js';
 import { createEncodeTransforms } from '../../electron/core/format/file-codec.js';
 import { Particle, type BackupRecord } from '../../electron/core/model/record.js';
 import { LocalStorage } from '../../electron/core/storage/local-storage.js';
-import { computeDigest, N_PARTITIONS } from '../../electron/core/wire/digest.js';
+import { computeDigest } from '../../electron/core/wire/digest.js';
 import { BackupRequestSchema } from '../../shared/schemas/backup-request.js';
 import { RestorePolicySchema } from '../../shared/schemas/restore-request.js';
 import { writeDataset } from '../helpers/dataset.js';
+import { recordShape, scanNamespace } from '../helpers/records.js';
 
-const ALL = [...Array(N_PARTITIONS).keys()];
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
-/** What a restore reproduces: digest, set, key, bins; the void time is compared separately. */
-function shape(r: BackupRecord): string {
-  const bins = [...r.bins].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((b) => [b.name, b.type, b.data.toString('base64')]);
-  const key = r.key ? [r.key.type, Buffer.isBuffer(r.key.value) ? r.key.value.toString('base64') : String(r.key.value)] : null;
-  return JSON.stringify([r.digest.toString('hex'), r.set, key, bins]);
-}
 
-async function snapshot(cluster: AerospikeCluster, ns: string): Promise<Map<string, BackupRecord>> {
-  const out = new Map<string, BackupRecord>();
-  for await (const r of scanRecords(cluster, { namespace: ns }, partitionStates(ALL))) {
-    out.set(r.digest.toString('hex'), { ...r, digest: Buffer.from(r.digest), bins: r.bins.map((b) => ({ ...b, data: Buffer.from(b.data) })) });
-  }
-  return out;
-}
 
 function assertState(got: Map<string, BackupRecord>, want: Map<string, BackupRecord>, what: string): void {
   assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), `${what}: the same records`);
   for (const [d, w] of want) {
     const g = got.get(d)!;
-    assert.equal(shape(g), shape(w), `${what}: record ${d}`);
+    assert.equal(recordShape(g), recordShape(w), `${what}: record ${d}`);
     assert.ok(w.voidTime === 0 ? g.voidTime === 0 : Math.abs(g.voidTime - w.voidTime) <= 1, `${what}: record ${d} void time ${g.voidTime}, expected ${w.voidTime}`);
   }
 }
@@ -90,7 +76,7 @@ describe('restore to a point in time', () => {
     storage = new LocalStorage(dir);
 
     await writeDataset(client, 'test', 20);
-    atFull = await snapshot(cluster, 'test');
+    atFull = await scanNamespace(cluster, 'test');
     full = await backup('full');
     await tick();
     // Change: update some, add some, delete some.
@@ -101,7 +87,7 @@ describe('restore to a point in time', () => {
     inc1 = await backup('incremental', full.createdMs);
     await tick();
     between = Date.now();
-    atBetween = await snapshot(cluster, 'test');
+    atBetween = await scanNamespace(cluster, 'test');
     await tick();
     // Change again.
     for (const i of [0, 6]) await put('people', i, { i: 2000 + i, s: `changed twice ${i}` });
@@ -112,7 +98,7 @@ describe('restore to a point in time', () => {
     inc2 = await backup('incremental', inc1.createdMs);
     await tick();
     afterInc2 = Date.now();
-    atAfterInc2 = await snapshot(cluster, 'test');
+    atAfterInc2 = await scanNamespace(cluster, 'test');
     await tick();
     full2 = await backup('full');
   });
@@ -155,7 +141,7 @@ describe('restore to a point in time', () => {
       runRestore({ cluster, storage }, { routine: 'pit', time: full.createdMs - 1 }, RestorePolicySchema.parse({ namespace: { source: 'test', destination: 'early' } })),
       new RegExp(`no full backup of routine 'pit' at or before ${new Date(full.createdMs - 1).toISOString()}`),
     );
-    assert.equal((await snapshot(cluster, 'early')).size, 0);
+    assert.equal((await scanNamespace(cluster, 'early')).size, 0);
   });
 
   test('between the incrementals: exactly the state at that time, except that deleted records come back', async () => {
@@ -165,7 +151,7 @@ describe('restore to a point in time', () => {
     assert.equal(r.stats['read-records'], atFull.size + 6);
     assert.equal(r.stats['inserted-records'], atFull.size + 6);
     assert.equal(r.stats['index-count'], 1, 'indexes come from the full backup');
-    const got = await snapshot(cluster, 'mid');
+    const got = await scanNamespace(cluster, 'mid');
 
     // Inherent limit of ABS-style incrementals: an incremental holds the records changed since
     // the previous backup, never a record of what was deleted. So people/5, deleted after the full
@@ -173,7 +159,7 @@ describe('restore to a point in time', () => {
     const deleted = digestHex('people', 5);
     assert.ok(!atBetween.has(deleted), 'people/5 did not exist at that time');
     assert.ok(got.has(deleted), 'people/5 came back');
-    assert.equal(shape(got.get(deleted)!), shape(atFull.get(deleted)!), 'with its content from the full backup');
+    assert.equal(recordShape(got.get(deleted)!), recordShape(atFull.get(deleted)!), 'with its content from the full backup');
 
     const want = new Map(atBetween);
     want.set(deleted, atFull.get(deleted)!);
@@ -189,7 +175,7 @@ describe('restore to a point in time', () => {
     const r = await runRestore({ cluster, storage }, { routine: 'pit', time: afterInc2 }, RestorePolicySchema.parse({ namespace: { source: 'test', destination: 'late' } }));
     assert.deepEqual(r.keys, [full, inc1, inc2].map((b) => b.namespaces[0]!.key));
     assert.equal(r.stats['read-records'], atFull.size + 6 + 4);
-    const got = await snapshot(cluster, 'late');
+    const got = await scanNamespace(cluster, 'late');
     const want = new Map(atAfterInc2);
     // Deleted after the full backup, and fresh/0 (created by the first incremental's changes, deleted later).
     for (const [d, from] of [

@@ -20,25 +20,12 @@ import { computeDigest, N_PARTITIONS } from '../../electron/core/wire/digest.js'
 import { BackupRequestSchema, type BackupRequestInput } from '../../shared/schemas/backup-request.js';
 import { RestorePolicySchema, type RestorePolicyInput, type RestoreStats } from '../../shared/schemas/restore-request.js';
 import { UDF_NAME, UDF_SOURCE, writeDataset, type DatasetCounts } from '../helpers/dataset.js';
+import { recordShape, scanNamespace } from '../helpers/records.js';
 
 const ALL = [...Array(N_PARTITIONS).keys()];
 const nowCl = (): number => Math.floor(Date.now() / 1000) - CITRUSLEAF_EPOCH_SECONDS;
 
-/** Everything a restore must reproduce, except the void time (compared with a tolerance) and the generation (not preserved). */
-function shape(r: BackupRecord): string {
-  const bins = [...r.bins].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((b) => [b.name, b.type, b.data.toString('base64')]);
-  const key = r.key ? [r.key.type, Buffer.isBuffer(r.key.value) ? r.key.value.toString('base64') : String(r.key.value)] : null;
-  return JSON.stringify([r.digest.toString('hex'), r.set, key, bins]);
-}
 
-async function scanNs(cluster: AerospikeCluster, ns: string): Promise<Map<string, BackupRecord>> {
-  const out = new Map<string, BackupRecord>();
-  for await (const r of scanRecords(cluster, { namespace: ns }, partitionStates(ALL))) {
-    // Records reference the response buffer: keep copies.
-    out.set(r.digest.toString('hex'), { ...r, digest: Buffer.from(r.digest), bins: r.bins.map((b) => ({ ...b, data: Buffer.from(b.data) })) });
-  }
-  return out;
-}
 
 async function countNs(cluster: AerospikeCluster, ns: string): Promise<number> {
   let n = 0;
@@ -51,7 +38,7 @@ function assertSameRecords(got: Map<string, BackupRecord>, want: Map<string, Bac
   assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), `${what}: the same digests`);
   for (const [d, w] of want) {
     const g = got.get(d)!;
-    assert.equal(shape(g), shape(w), `${what}: record ${d}`);
+    assert.equal(recordShape(g), recordShape(w), `${what}: record ${d}`);
     if (w.voidTime === 0) assert.equal(g.voidTime, 0, `${what}: record ${d} never expires`);
     else assert.ok(Math.abs(g.voidTime - (w.voidTime + extraTtl)) <= 1, `${what}: record ${d} expires at ${g.voidTime}, expected ${w.voidTime + extraTtl}`);
     // The generation is not preserved: a restored record is a new record and starts at 1.
@@ -130,7 +117,7 @@ describe('restore engine', () => {
     for (const i of UPDATED) for (let k = 0; k < 2; k++) await client.put(peopleKey('test', i), { i, upd: k });
     cluster = await AerospikeCluster.connect({ hosts: parseHosts(tb.seed) });
     cluster2 = await AerospikeCluster.connect({ hosts: parseHosts(tb2.seed) });
-    source = await scanNs(cluster, 'test');
+    source = await scanNamespace(cluster, 'test');
     dir = mkdtempSync(join(tmpdir(), 'tidemark-restore-'));
     storage = new LocalStorage(dir);
     // Small files, so parallel restores have several files to work on.
@@ -155,7 +142,7 @@ describe('restore engine', () => {
     assertAddsUp(r1.stats);
     assert.ok(r1.stats['total-bytes'] > 0);
     assert.deepEqual(r1.keys, [full.namespaces[0]!.key]);
-    assertSameRecords(await scanNs(cluster, 'bar'), source, 'namespace bar');
+    assertSameRecords(await scanNamespace(cluster, 'bar'), source, 'namespace bar');
     // Every particle type made it (the comparison above is byte for byte).
     const types = new Set([...source.values()].flatMap((r) => r.bins.map((b) => b.type)));
     for (const t of [Particle.INTEGER, Particle.FLOAT, Particle.STRING, Particle.BLOB, Particle.BOOL, Particle.HLL, Particle.MAP, Particle.LIST, Particle.GEOJSON]) assert.ok(types.has(t), `particle type ${t} is in the data`);
@@ -165,7 +152,7 @@ describe('restore engine', () => {
     const r2 = await runRestore({ cluster: cluster2, storage }, { key: full.namespaces[0]!.key }, RestorePolicySchema.parse({}));
     assert.deepEqual(pick(r2.stats, expected), expected);
     assertAddsUp(r2.stats);
-    assertSameRecords(await scanNs(cluster2, 'test'), source, 'second cluster');
+    assertSameRecords(await scanNamespace(cluster2, 'test'), source, 'second cluster');
     assert.match(await info(cluster2, 'sindex-list:namespace=test;b64=true'), /ns=test:indexname=test_people_i:set=people:bin=i:type=numeric:indextype=default/);
     const udf = /content=([^;]*)/.exec(await info(cluster2, `udf-get:filename=${UDF_NAME}`));
     assert.ok(udf, 'the UDF is registered on the second cluster');
@@ -181,13 +168,13 @@ describe('restore engine', () => {
     // generation (3) is greater are written again.
     assert.deepEqual(pick(r.stats, stats({ 'read-records': total, 'inserted-records': UPDATED.length, 'fresher-records': total - UPDATED.length })), stats({ 'read-records': total, 'inserted-records': UPDATED.length, 'fresher-records': total - UPDATED.length }));
     assertAddsUp(r.stats);
-    const dest = await scanNs(cluster, 'gen');
+    const dest = await scanNamespace(cluster, 'gen');
     assert.equal(dest.get(digestOf(10))!.bins.find((b) => b.name === 'i')!.data.readBigInt64BE(0), -10n, 'the newer record on the cluster was kept');
 
     const r2 = await restore('gen', { 'no-generation': true });
     assert.deepEqual(pick(r2.stats, stats({ 'read-records': total, 'inserted-records': total })), stats({ 'read-records': total, 'inserted-records': total }));
-    const dest2 = await scanNs(cluster, 'gen');
-    assert.equal(shape(dest2.get(digestOf(10))!), shape(source.get(digestOf(10))!), 'no-generation overwrote it with the backed-up record');
+    const dest2 = await scanNamespace(cluster, 'gen');
+    assert.equal(recordShape(dest2.get(digestOf(10))!), recordShape(source.get(digestOf(10))!), 'no-generation overwrote it with the backed-up record');
   });
 
   test('exists policies: replace drops bins the backup does not have, update merges them, unique only creates', async () => {
@@ -195,18 +182,18 @@ describe('restore engine', () => {
     for (const ns of ['rep', 'upd', 'uniq']) await client.put(peopleKey(ns, 1), { zz: 'only on the destination' });
     const rep = await restore('rep', { replace: true });
     assert.equal(rep.stats['inserted-records'], total);
-    assert.equal(shape((await scanNs(cluster, 'rep')).get(digestOf(1))!), shape(source.get(digestOf(1))!), 'replace: exactly the backed-up bins');
+    assert.equal(recordShape((await scanNamespace(cluster, 'rep')).get(digestOf(1))!), recordShape(source.get(digestOf(1))!), 'replace: exactly the backed-up bins');
 
     const upd = await restore('upd');
     assert.equal(upd.stats['inserted-records'], total);
-    const merged = (await scanNs(cluster, 'upd')).get(digestOf(1))!;
+    const merged = (await scanNamespace(cluster, 'upd')).get(digestOf(1))!;
     assert.deepEqual(merged.bins.map((b) => b.name).sort(), [...source.get(digestOf(1))!.bins.map((b) => b.name), 'zz'].sort(), 'update: bins merged');
 
     const uniq = await restore('uniq', { unique: true });
     const want = stats({ 'read-records': total, 'inserted-records': total - 1, 'existed-records': 1 });
     assert.deepEqual(pick(uniq.stats, want), want);
     assertAddsUp(uniq.stats);
-    const kept = (await scanNs(cluster, 'uniq')).get(digestOf(1))!;
+    const kept = (await scanNamespace(cluster, 'uniq')).get(digestOf(1))!;
     assert.deepEqual(kept.bins.map((b) => [b.name, b.data.toString()]), [['zz', 'only on the destination']], 'unique: the existing record is untouched');
     const again = await restore('uniq', { unique: true });
     assert.deepEqual(pick(again.stats, stats({ 'inserted-records': 0, 'existed-records': total })), stats({ 'inserted-records': 0, 'existed-records': total }));
@@ -215,7 +202,7 @@ describe('restore engine', () => {
   test('extra-ttl adds to the remaining TTL; records that never expire stay so', async () => {
     const r = await restore('ttl', { 'extra-ttl': 1000 });
     assert.equal(r.stats['inserted-records'], total);
-    const dest = await scanNs(cluster, 'ttl');
+    const dest = await scanNamespace(cluster, 'ttl');
     assertSameRecords(dest, source, 'extra-ttl', 1000);
     assert.equal([...dest.values()].filter((x) => x.voidTime !== 0).length, counts.ttl);
   });
@@ -225,7 +212,7 @@ describe('restore engine', () => {
     const want = stats({ 'read-records': total, 'inserted-records': counts.nokey, 'skipped-records': total - counts.nokey });
     assert.deepEqual(pick(r.stats, want), want);
     assertAddsUp(r.stats);
-    const dest = await scanNs(cluster, 'sets');
+    const dest = await scanNamespace(cluster, 'sets');
     assertSameRecords(dest, new Map([...source].filter(([, x]) => x.set === 'nokey')), 'set-list');
 
     const b = await restore('bins', { 'bin-list': ['i', 'v'] });
@@ -233,7 +220,7 @@ describe('restore engine', () => {
     const wantB = stats({ 'read-records': total, 'inserted-records': counts.people + counts.nokey, 'ignored-records': counts.noset });
     assert.deepEqual(pick(b.stats, wantB), wantB);
     assertAddsUp(b.stats);
-    const destB = await scanNs(cluster, 'bins');
+    const destB = await scanNamespace(cluster, 'bins');
     const expectedB = new Map<string, BackupRecord>();
     for (const [d, x] of source) {
       const bins = x.bins.filter((bin) => bin.name === 'i' || bin.name === 'v');
@@ -292,7 +279,7 @@ describe('restore engine', () => {
       const r = await restore(ns, policy);
       assert.equal(r.stats['inserted-records'], total, ns);
       assertAddsUp(r.stats);
-      assertSameRecords(await scanNs(cluster, ns), source, `${ns} ${JSON.stringify(policy)}`);
+      assertSameRecords(await scanNamespace(cluster, ns), source, `${ns} ${JSON.stringify(policy)}`);
     }
   });
 
@@ -310,7 +297,7 @@ describe('restore engine', () => {
       const want = stats({ 'read-records': 8, 'inserted-records': 3, 'expired-records': 5 });
       assert.deepEqual(pick(r.stats, want), want);
       assertAddsUp(r.stats);
-      const dest = await scanNs(cluster, 'exp');
+      const dest = await scanNamespace(cluster, 'exp');
       assert.deepEqual([...dest.values()].map((x) => x.set).sort(), ['keep', 'keep', 'keep']);
       assert.ok([...dest.values()].every((x) => x.voidTime === 0));
       // Extra TTL large enough to bring them back into the future: then they are written.
