@@ -13,7 +13,7 @@ import { ProtoType } from '../wire/proto.js';
 import { ResultCode } from '../wire/result-code.js';
 import type { AerospikeCluster, ClusterNode } from './cluster.js';
 import { AerospikeError, ClientCode, isTransient } from './errors.js';
-import { decodeRecord, TextMemo } from './record-decoder.js';
+import { decodeRecord, newDecodeMemo } from './record-decoder.js';
 
 export interface PartitionState {
   pid: number;
@@ -156,7 +156,7 @@ export async function* scanRecords(cluster: AerospikeCluster, o: PartitionScanOp
 
 async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: PartitionScanOptions, parts: PartitionState[]): AsyncGenerator<BackupRecord[]> {
   const byPid = new Map(parts.map((p) => [p.pid, p]));
-  const memo = { ns: new TextMemo(), set: new TextMemo() };
+  const memo = newDecodeMemo();
   const unavailable = new Set<number>();
   const conn = await cluster.acquire(node);
   const onAbort = (): void => conn.close();

@@ -46,7 +46,26 @@ export class TextMemo {
   }
 }
 
-const defaultMemo = { ns: new TextMemo(), set: new TextMemo() };
+/** Per-position memos for bin names: records of a set usually repeat them in the same order. */
+export class BinNameMemo {
+  private readonly slots: TextMemo[] = [];
+  get(i: number, b: Buffer, start: number, end: number): string {
+    const m = (this.slots[i] ??= new TextMemo());
+    return m.get(b, start, end);
+  }
+}
+
+export interface DecodeMemo {
+  ns: TextMemo;
+  set: TextMemo;
+  bins: BinNameMemo;
+}
+
+export function newDecodeMemo(): DecodeMemo {
+  return { ns: new TextMemo(), set: new TextMemo(), bins: new BinNameMemo() };
+}
+
+const defaultMemo = newDecodeMemo();
 
 /**
  * Decodes the fields and ops of one record message whose 22-byte header starts at `p`. Values
@@ -60,7 +79,7 @@ export function decodeRecord(
   nOps: number,
   generation: number,
   voidTime: number,
-  memo: { ns: TextMemo; set: TextMemo } = defaultMemo,
+  memo: DecodeMemo = defaultMemo,
 ): { record: BackupRecord; end: number } {
   let namespace = '';
   let digest: Buffer | undefined;
@@ -83,7 +102,7 @@ export function decodeRecord(
     const size = b.readUInt32BE(q);
     const type = b[q + 5]!;
     const nameLen = b[q + 7]!;
-    const name = b.toString('utf8', q + 8, q + 8 + nameLen);
+    const name = i < 64 ? memo.bins.get(i, b, q + 8, q + 8 + nameLen) : b.toString('utf8', q + 8, q + 8 + nameLen);
     let data = b.subarray(q + 8 + nameLen, q + 4 + size);
     if (type === Particle.GEOJSON) data = geoJsonText(data);
     bins[i] = { name, type, data };

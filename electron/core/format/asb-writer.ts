@@ -113,7 +113,16 @@ export class AsbRecordEncoder {
   }
 
   private ascii(s: string): void {
-    this.ensure(s.length);
+    const n = s.length;
+    this.ensure(n);
+    // Short strings (numbers, lengths) are cheaper to copy by hand than through Buffer#write.
+    if (n <= 24) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+      this.pos = p;
+      return;
+    }
     this.pos += this.buf.write(s, this.pos, 'latin1');
   }
 
@@ -131,7 +140,23 @@ export class AsbRecordEncoder {
   /** Escapes on bytes, as asbackup does, so multi-byte UTF-8 passes through untouched. */
   private token(s: string): void {
     if (!NEEDS_ESCAPE.test(s)) {
-      this.ensure(s.length * 3);
+      const n = s.length;
+      this.ensure(n * 3);
+      if (n <= 24) {
+        // Bin and set names are short and usually ASCII: copy by hand, fall back on anything else.
+        const b = this.buf;
+        const start = this.pos;
+        let i = 0;
+        for (; i < n; i++) {
+          const c = s.charCodeAt(i);
+          if (c >= 0x80) break;
+          b[start + i] = c;
+        }
+        if (i === n) {
+          this.pos = start + n;
+          return;
+        }
+      }
       this.pos += this.buf.write(s, this.pos, 'utf8');
       return;
     }
