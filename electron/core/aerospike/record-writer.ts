@@ -357,14 +357,17 @@ export class RecordWriter {
       this.counters.ignored++;
       return null;
     }
-    const w = new BufferWriter(64 + bins.reduce((n, b) => n + 24 + b.data.length, 0));
+    // Sized exactly, so the ops are written once and handed over without a copy.
+    let opsSize = 0;
+    for (const b of bins) opsSize += 8 + Buffer.byteLength(b.name) + (b.type === Particle.NIL ? 0 : b.type === Particle.GEOJSON ? GEO_HEADER.length + b.data.length : b.data.length);
+    const w = new BufferWriter(opsSize);
     for (const b of bins) {
       if (b.type === Particle.NIL) writeOp(w, OpType.WRITE, Particle.NIL, b.name, EMPTY);
       // GeoJSON bins hold the JSON text; the wire wants flags 0 and a cell count of 0 before it.
       else if (b.type === Particle.GEOJSON) writeOp(w, OpType.WRITE, b.type, b.name, Buffer.concat([GEO_HEADER, b.data]));
       else writeOp(w, OpType.WRITE, b.type, b.name, b.data);
     }
-    const ops = w.take();
+    const ops = w.view();
     const key = r.key ? keyFieldData(r.key) : null;
     const set = r.set ?? '';
     const ns = this.targetNamespace(r);

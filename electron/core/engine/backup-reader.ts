@@ -8,7 +8,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { readMetadata } from '../catalog/catalog.js';
 import { METADATA_FILE } from '../catalog/layout.js';
 import type { AsbItem, AsbParseError } from '../format/asb-reader.js';
-import { readAsbFile, type FileCodecOptions } from '../format/file-codec.js';
+import { readAsbFileBatches, type FileCodecOptions } from '../format/file-codec.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { BackupFileEntry, BackupMetadata } from '../../../shared/schemas/backup-metadata.js';
 
@@ -75,21 +75,24 @@ class HashTap extends Transform {
   }
 }
 
-/** Streams one file's items; when `entry` is given, its size and SHA-256 must match at the end. */
-export async function* readBackupFile(
+/**
+ * Streams one file's items in arrays (one per decoded chunk); when `entry` is given, its size and
+ * SHA-256 must match at the end.
+ */
+export async function* readBackupFileBatches(
   storage: BackupStorage,
   path: string,
   codec: FileCodecOptions,
   entry?: BackupFileEntry,
   namespace?: string,
   onBadRecord?: (err: AsbParseError) => void,
-): AsyncGenerator<AsbItem> {
+): AsyncGenerator<AsbItem[]> {
   const raw = await storage.openRead(path);
   const tap = new HashTap();
   raw.on('error', (err) => tap.destroy(err));
   raw.pipe(tap);
   try {
-    yield* readAsbFile(tap, codec, { file: path, ...(namespace ? { namespace } : {}), ...(onBadRecord ? { onBadRecord } : {}) });
+    yield* readAsbFileBatches(tap, codec, { file: path, ...(namespace ? { namespace } : {}), ...(onBadRecord ? { onBadRecord } : {}) });
   } finally {
     // Stopping early (an error, a cancel) must still release the file.
     raw.destroy();
@@ -100,6 +103,18 @@ export async function* readBackupFile(
       throw new BackupIntegrityError(`${path}: checksum mismatch (read ${tap.size} bytes, sha256 ${sha}; metadata says ${entry.size} bytes, ${entry.sha256})`);
     }
   }
+}
+
+/** The same items one by one. */
+export async function* readBackupFile(
+  storage: BackupStorage,
+  path: string,
+  codec: FileCodecOptions,
+  entry?: BackupFileEntry,
+  namespace?: string,
+  onBadRecord?: (err: AsbParseError) => void,
+): AsyncGenerator<AsbItem> {
+  for await (const batch of readBackupFileBatches(storage, path, codec, entry, namespace, onBadRecord)) yield* batch;
 }
 
 export interface VerifyReport {
@@ -115,10 +130,12 @@ export async function verifyBackup(storage: BackupStorage, source: BackupSource,
   const report: VerifyReport = { files: 0, records: 0, indexes: 0, udfs: 0, bytes: 0 };
   for (const f of source.files) {
     let records = 0;
-    for await (const item of readBackupFile(storage, f.path, codec, f.entry, source.metadata?.namespace)) {
-      if (item.kind === 'record') records++;
-      else if (item.kind === 'sindex') report.indexes++;
-      else if (item.kind === 'udf') report.udfs++;
+    for await (const batch of readBackupFileBatches(storage, f.path, codec, f.entry, source.metadata?.namespace)) {
+      for (const item of batch) {
+        if (item.kind === 'record') records++;
+        else if (item.kind === 'sindex') report.indexes++;
+        else if (item.kind === 'udf') report.udfs++;
+      }
     }
     if (f.entry && records !== f.entry['record-count']) {
       throw new BackupIntegrityError(`${f.path}: holds ${records} records, metadata says ${f.entry['record-count']}`);

@@ -12,7 +12,7 @@ import type { BackupRecord } from '../model/record.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
 import type { RestorePolicy, RestoreSource, RestoreStats } from '../../../shared/schemas/restore-request.js';
-import { openBackupSource, readBackupFile, verifyBackup, type BackupSource } from './backup-reader.js';
+import { openBackupSource, readBackupFileBatches, verifyBackup, type BackupSource } from './backup-reader.js';
 import { restoreIndex, restoreUdf } from './cluster-globals.js';
 import { detectCodec } from './codec-detect.js';
 import { ProgressTracker } from './progress.js';
@@ -237,44 +237,46 @@ async function restoreOne(
           opts.onBadRecord?.(err);
         }
       : undefined;
-    for await (const item of readBackupFile(storage, file.path, p.codec, file.entry, undefined, onBadRecord)) {
-      if (signal.aborted) throw new Error('cancelled');
-      if (failed !== undefined) return;
-      switch (item.kind) {
-        case 'header':
-          if (!destination && item.header.namespace) {
-            destination = destinationOf(policy, item.header.namespace);
-            checkDestination(destination);
-          }
-          break;
-        case 'sindex':
-          if (policy['no-indexes'] || seenIndexes.has(item.index.name)) break;
-          seenIndexes.add(item.index.name);
-          await restoreIndex(cluster, { ...item.index, namespace: destinationOf(policy, item.index.namespace) }, signal);
-          stats['index-count']++;
-          break;
-        case 'udf':
-          if (policy['no-udfs'] || seenUdfs.has(item.udf.name)) break;
-          seenUdfs.add(item.udf.name);
-          await restoreUdf(cluster, item.udf);
-          stats['udf-count']++;
-          break;
-        case 'record': {
-          if (policy['no-records']) break;
-          stats['read-records']++;
-          tracker.add(1, 0);
-          const rec: BackupRecord = item.record;
-          if (sets && !sets.has(rec.set ?? '')) {
-            stats['skipped-records']++;
+    for await (const batch of readBackupFileBatches(storage, file.path, p.codec, file.entry, undefined, onBadRecord)) {
+      for (const item of batch) {
+        if (signal.aborted) throw new Error('cancelled');
+        if (failed !== undefined) return;
+        switch (item.kind) {
+          case 'header':
+            if (!destination && item.header.namespace) {
+              destination = destinationOf(policy, item.header.namespace);
+              checkDestination(destination);
+            }
+            break;
+          case 'sindex':
+            if (policy['no-indexes'] || seenIndexes.has(item.index.name)) break;
+            seenIndexes.add(item.index.name);
+            await restoreIndex(cluster, { ...item.index, namespace: destinationOf(policy, item.index.namespace) }, signal);
+            stats['index-count']++;
+            break;
+          case 'udf':
+            if (policy['no-udfs'] || seenUdfs.has(item.udf.name)) break;
+            seenUdfs.add(item.udf.name);
+            await restoreUdf(cluster, item.udf);
+            stats['udf-count']++;
+            break;
+          case 'record': {
+            if (policy['no-records']) break;
+            stats['read-records']++;
+            tracker.add(1, 0);
+            const rec: BackupRecord = item.record;
+            if (sets && !sets.has(rec.set ?? '')) {
+              stats['skipped-records']++;
+              break;
+            }
+            if (!destination) {
+              destination = destinationOf(policy, rec.namespace);
+              checkDestination(destination);
+            }
+            if (tps) await tps.take(signal);
+            await writerFor(destination).write(rec);
             break;
           }
-          if (!destination) {
-            destination = destinationOf(policy, rec.namespace);
-            checkDestination(destination);
-          }
-          if (tps) await tps.take(signal);
-          await writerFor(destination).write(rec);
-          break;
         }
       }
     }

@@ -807,8 +807,11 @@ function invalidVersion(seen: Buffer): string {
   return `invalid version line (found ${shown}; expected 'Version 3.0' or 'Version 3.1' — wrong encryption key or compression setting?)`;
 }
 
-/** Decodes a byte source (e.g. a file stream after decryption/decompression) into items. */
-export async function* readAsb(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbItem, void, undefined> {
+/**
+ * Decodes a byte source (e.g. a file stream after decryption/decompression) into items, one
+ * array per input chunk: hot loops pay the async-iteration cost per chunk, not per record.
+ */
+export async function* readAsbBatches(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbItem[], void, undefined> {
   const decoder = new AsbDecoder(options);
   let batch: AsbItem[] = [];
   const sink: Sink = (item) => batch.push(item);
@@ -823,12 +826,17 @@ export async function* readAsb(source: AsyncIterable<Uint8Array> | Iterable<Uint
     if (batch.length > 0) {
       const out = batch;
       batch = [];
-      yield* out;
+      yield out;
     }
     if (error !== null) throw error;
   }
   decoder.finish(sink);
-  yield* batch;
+  if (batch.length > 0) yield batch;
+}
+
+/** The same items one by one. */
+export async function* readAsb(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbItem, void, undefined> {
+  for await (const batch of readAsbBatches(source, options)) yield* batch;
 }
 
 /** Transform from bytes to AsbItem objects (readable side in object mode). */

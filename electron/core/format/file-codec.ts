@@ -5,7 +5,7 @@
  */
 import { pipeline, Readable, type Transform } from 'node:stream';
 import { AES_CTR_HEADER_BYTES, AES_KEY_BYTES, AesCtrDecryptStream, AesCtrEncryptStream, type AesMode } from './aes-ctr.js';
-import { readAsb, type AsbItem, type AsbReaderOptions } from './asb-reader.js';
+import { readAsb, readAsbBatches, type AsbItem, type AsbReaderOptions } from './asb-reader.js';
 import { aesKeyFromHash } from './encryption-key.js';
 import { ZSTD_MAGIC, ZstdCompressStream, ZstdDecompressStream } from './zstd-stream.js';
 
@@ -83,6 +83,15 @@ export async function* readAsbFile(
   options: AsbReaderOptions,
 ): AsyncGenerator<AsbItem, void, undefined> {
   yield* readAsb(decodeFileStream(bytes, codec, options.file), options);
+}
+
+/** `readAsbFile` in arrays of items, one per decoded chunk. */
+export function readAsbFileBatches(
+  bytes: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  codec: FileCodecOptions,
+  options: AsbReaderOptions,
+): AsyncGenerator<AsbItem[], void, undefined> {
+  return readAsbBatches(decodeFileStream(bytes, codec, options.file), options);
 }
 
 /**
