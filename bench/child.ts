@@ -5,6 +5,9 @@ export interface Measure {
   records: number;
   ms: number;
   maxRssMb: number;
+  /** Peak JS heap in use, and peak Buffer (external) memory, sampled every 100 ms. */
+  heapMb: number;
+  externalMb: number;
 }
 
 export function child(args: string[]): Measure {

@@ -20,6 +20,20 @@ import { RestorePolicySchema } from '../shared/schemas/restore-request.js';
 import { BackupRequestSchema } from '../shared/schemas/backup-request.js';
 
 const [mode, seed, ...rest] = process.argv.slice(2);
+
+// Peak JS heap and Buffer memory, sampled, to tell a growing heap from retained Buffers.
+const peak = { heapUsed: 0, external: 0 };
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+  peak.external = Math.max(peak.external, m.external);
+}, 100);
+sampler.unref();
+const mem = (): { maxRssMb: number; heapMb: number; externalMb: number } => ({
+  maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  heapMb: Math.round(peak.heapUsed / 1048576),
+  externalMb: Math.round(peak.external / 1048576),
+});
 const [set, dir, compression, parallel] = rest;
 // rawwrite/restore take <storage root> <backup key> <destination namespace>.
 const [root, key, destination] = rest;
@@ -88,11 +102,11 @@ async function restore(): Promise<{ records: number; ms: number }> {
 
 if (mode === 'rawwrite' || mode === 'restore') {
   const r = mode === 'rawwrite' ? await rawWrite() : await restore();
-  process.stdout.write(`${JSON.stringify({ ...r, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...r, ...mem() })}\n`);
   process.exit(0);
 }
 
 const t = performance.now();
 const records = mode === 'scan' ? await scan() : await backup();
 const ms = performance.now() - t;
-process.stdout.write(`${JSON.stringify({ records, ms, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+process.stdout.write(`${JSON.stringify({ records, ms, ...mem() })}\n`);

@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`restore benchmark: ${fmt(total)} records`);
     console.log(`  record writer, records decoded beforehand  ${fmt(rate(raw))} records/s   (baseline)`);
     console.log(`  restore from .asb files                    ${fmt(rate(restore))} records/s   ratio ${(rate(restore) / rate(raw)).toFixed(2)}  (target ≥ 0.85)`);
-    console.log(`  peak RSS of a restore: ${fmt(small)} records ${smallRestore.maxRssMb} MB, ${fmt(total)} records ${restore.maxRssMb} MB  ratio ${(restore.maxRssMb / smallRestore.maxRssMb).toFixed(2)}  (target: flat, < 300 MB)`);
+    console.log(`  peak RSS of a restore: ${fmt(small)} records ${smallRestore.maxRssMb} MB, ${fmt(total)} records ${restore.maxRssMb} MB  ratio ${(restore.maxRssMb / smallRestore.maxRssMb).toFixed(2)}  (target: flat, < 300 MB); peak heap ${smallRestore.heapMb} → ${restore.heapMb} MB, Buffers ${smallRestore.externalMb} → ${restore.externalMb} MB`);
   } finally {
     await client.close();
     await tb.close();
