@@ -21,11 +21,11 @@ import { BackupRequestSchema } from '../shared/schemas/backup-request.js';
 
 const [mode, seed, ...rest] = process.argv.slice(2);
 
-// Peak JS heap and Buffer memory, sampled, to tell a growing heap from retained Buffers.
+// Peak committed JS heap and Buffer memory, sampled, to tell a growing heap from retained Buffers.
 const peak = { heapUsed: 0, external: 0 };
 const sampler = setInterval(() => {
   const m = process.memoryUsage();
-  peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+  peak.heapUsed = Math.max(peak.heapUsed, m.heapTotal);
   peak.external = Math.max(peak.external, m.external);
 }, 100);
 sampler.unref();

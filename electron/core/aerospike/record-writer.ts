@@ -696,7 +696,8 @@ export class RecordWriter {
     w.buf.writeUInt32BE(w.pos - fieldAt - 4, fieldAt);
     w.buf[fieldAt + 4] = FieldType.BATCH_INDEX;
     endProto(w, at, ProtoType.MESSAGE);
-    return w.take();
+    // Sized up front: hand the buffer over as is rather than copying it once more.
+    return w.view();
   }
 
   /** A single-record put (wire protocol §8). */
