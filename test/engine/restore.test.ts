@@ -261,9 +261,17 @@ describe('restore engine', () => {
   test('tps: N records at T per second take at least about N/T seconds', async () => {
     const tps = 40;
     const started = Date.now();
-    const r = await restore('tps', { tps });
+    const seen: number[] = [];
+    const r = await runRestore(
+      { cluster, storage },
+      { key: full.namespaces[0]!.key },
+      RestorePolicySchema.parse({ namespace: { source: 'test', destination: 'tps' }, tps, 'batch-size': 8 }),
+      { progressIntervalMs: 100, onProgress: (_job, stats) => seen.push(stats['inserted-records']) },
+    );
     const took = Date.now() - started;
     assert.equal(r.stats['inserted-records'], total);
+    // Progress reports what the writer has stored so far, not only at the end.
+    assert.ok(seen.some((n) => n > 0 && n < total), `inserted counts seen during the restore: ${seen.join(',')}`);
     const floorMs = (total / tps) * 1000;
     // A lower bound only (a machine can always be slower); the limiter may let one small step through at once.
     assert.ok(took >= floorMs - 200, `${total} records at ${tps}/s took ${took} ms, expected at least ~${Math.round(floorMs)} ms`);

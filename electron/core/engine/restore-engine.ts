@@ -99,14 +99,20 @@ export async function runRestore(deps: RestoreDeps, what: RestoreSource, policy:
 
   const stats = emptyStats();
   const tracker = new ProgressTracker(total);
-  const report = (): void => opts.onProgress?.(tracker.snapshot(), { ...stats });
+  // The writer of the backup being restored, so progress shows its counts while it runs.
+  const live: { writer?: RecordWriter | undefined } = {};
+  const report = (): void => {
+    const now = { ...stats };
+    if (live.writer) addWriterStats(now, live.writer.stats());
+    opts.onProgress?.(tracker.snapshot(), now);
+  };
   const timer = opts.onProgress ? setInterval(report, opts.progressIntervalMs ?? 1000) : undefined;
   const abort = new AbortController();
   const onOuter = (): void => abort.abort();
   opts.signal?.addEventListener('abort', onOuter, { once: true });
   if (opts.signal?.aborted) abort.abort();
   try {
-    for (const p of prepared) await restoreOne(deps, p, policy, stats, tracker, abort, opts);
+    for (const p of prepared) await restoreOne(deps, p, policy, stats, tracker, abort, opts, live);
     report();
     return { stats, keys, ...(plan ? { plan } : {}), job: tracker.snapshot() };
   } catch (err) {
@@ -189,6 +195,7 @@ async function restoreOne(
   tracker: ProgressTracker,
   abort: AbortController,
   opts: RestoreRunOptions,
+  live: { writer?: RecordWriter | undefined },
 ): Promise<void> {
   const { cluster, storage } = deps;
   const signal = abort.signal;
@@ -203,7 +210,7 @@ async function restoreOne(
   const sets = policy['set-list'].length ? new Set(policy['set-list']) : undefined;
   let writer: RecordWriter | undefined;
   const writerFor = (ns: string): RecordWriter => {
-    writer ??= new RecordWriter(cluster, {
+    writer ??= live.writer = new RecordWriter(cluster, {
       namespace: ns,
       noGeneration: policy['no-generation'],
       exists: policy.unique ? 'create' : policy.replace ? 'replace' : 'update',
@@ -307,6 +314,7 @@ async function restoreOne(
       // In-flight batches settle before the numbers are read, so they are exact.
       await writer.flush().catch(() => undefined);
       await writer.settled();
+      live.writer = undefined;
       addWriterStats(stats, writer.stats());
     }
   }
