@@ -569,101 +569,111 @@ export class RecordWriter {
     }
   }
 
-  private async sendBatch(node: ClusterNode, rows: Row[], retry: Row[], needRefresh: { value: boolean }): Promise<void> {
+  /**
+   * One request on a pooled connection and its answer. Returns the answer, or undefined when the
+   * rows went to failure or abort accounting instead (a request sent and cut off is in doubt).
+   */
+  private async exchange<T>(
+    node: ClusterNode,
+    rows: Row[],
+    build: () => Buffer,
+    read: (conn: WireConnection) => Promise<T>,
+    retry: Row[],
+    needRefresh: { value: boolean },
+  ): Promise<T | undefined> {
     const conn = await this.connect(node, rows, retry, needRefresh);
-    if (!conn) return;
+    if (!conn) return undefined;
     const onAbort = (): void => conn.close();
     this.onAbortClose.add(onAbort);
     let sent = false;
     try {
       if (this.isAborted) throw cancelled();
       conn.setSocketTimeout(this.socketTimeoutMs);
-      const request = this.buildBatch(rows);
+      const request = build();
       this.markSent(rows);
       sent = true;
       await conn.send(request);
-      const codes = new Array<number>(rows.length).fill(NO_RESULT);
-      let last = -1;
-      while (last < 0) {
-        const frame = await conn.next();
-        if (frame.type !== ProtoType.MESSAGE) throw new AerospikeError(`unexpected proto type ${frame.type} in a batch answer`, ClientCode.PROTOCOL);
-        const b = frame.body;
-        let p = 0;
-        while (p < b.length) {
-          if (p + 22 > b.length) throw new AerospikeError('truncated batch answer', ClientCode.PROTOCOL);
-          const info3 = b[p + 3]!;
-          const rc = b[p + 5]!;
-          const index = b.readUInt32BE(p + 14);
-          const nFields = b.readUInt16BE(p + 18);
-          const nOps = b.readUInt16BE(p + 20);
-          let q = p + b[p]!;
-          for (let i = 0; i < nFields + nOps; i++) q += 4 + b.readUInt32BE(q);
-          if (q > b.length) throw new AerospikeError('truncated batch answer', ClientCode.PROTOCOL);
-          p = q;
-          if (info3 & Info3.LAST) {
-            last = rc;
-            break;
-          }
-          if (index >= rows.length) throw new AerospikeError(`batch answer names row ${index} of ${rows.length}`, ClientCode.PROTOCOL);
-          codes[index] = rc;
-        }
-      }
+      const answer = await read(conn);
       this.onAbortClose.delete(onAbort);
       this.cluster.release(node, conn);
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        const code = codes[i]!;
-        if (code !== NO_RESULT) this.settle(row, code, retry, needRefresh);
-        // A row without its own answer takes the batch's final code (the server stopped early).
-        else if (last !== 0) this.settle(row, last, retry, needRefresh);
-        else {
-          // A clean end that skipped the row: a server fault, worth another try.
-          row.lastError = new AerospikeError('the batch answer had no result for this row', ClientCode.PROTOCOL);
-          retry.push(row);
-        }
-      }
+      return answer;
     } catch (err) {
       this.onAbortClose.delete(onAbort);
       conn.close();
       if (this.isAborted) {
         if (sent) for (const row of rows) row.inDoubt = true;
-        return this.abandon(rows);
-      }
-      this.transportFailure(rows, err, sent, retry, needRefresh);
+        this.abandon(rows);
+      } else this.transportFailure(rows, err, sent, retry, needRefresh);
+      return undefined;
     }
+  }
+
+  private async sendBatch(node: ClusterNode, rows: Row[], retry: Row[], needRefresh: { value: boolean }): Promise<void> {
+    const answer = await this.exchange(node, rows, () => this.buildBatch(rows), (conn) => this.readBatchAnswer(conn, rows.length), retry, needRefresh);
+    if (!answer) return;
+    const { codes, last } = answer;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const code = codes[i]!;
+      if (code !== NO_RESULT) this.settle(row, code, retry, needRefresh);
+      // A row without its own answer takes the batch's final code (the server stopped early).
+      else if (last !== 0) this.settle(row, last, retry, needRefresh);
+      else {
+        // A clean end that skipped the row: a server fault, worth another try.
+        row.lastError = new AerospikeError('the batch answer had no result for this row', ClientCode.PROTOCOL);
+        retry.push(row);
+      }
+    }
+  }
+
+  /** Per-row result codes of a batch answer, and the code of its final LAST message. */
+  private async readBatchAnswer(conn: WireConnection, count: number): Promise<{ codes: number[]; last: number }> {
+    const codes = new Array<number>(count).fill(NO_RESULT);
+    let last = -1;
+    while (last < 0) {
+      const frame = await conn.next();
+      if (frame.type !== ProtoType.MESSAGE) throw new AerospikeError(`unexpected proto type ${frame.type} in a batch answer`, ClientCode.PROTOCOL);
+      const b = frame.body;
+      let p = 0;
+      while (p < b.length) {
+        if (p + 22 > b.length) throw new AerospikeError('truncated batch answer', ClientCode.PROTOCOL);
+        const info3 = b[p + 3]!;
+        const rc = b[p + 5]!;
+        const index = b.readUInt32BE(p + 14);
+        const nFields = b.readUInt16BE(p + 18);
+        const nOps = b.readUInt16BE(p + 20);
+        let q = p + b[p]!;
+        for (let i = 0; i < nFields + nOps; i++) q += 4 + b.readUInt32BE(q);
+        if (q > b.length) throw new AerospikeError('truncated batch answer', ClientCode.PROTOCOL);
+        p = q;
+        if (info3 & Info3.LAST) {
+          last = rc;
+          break;
+        }
+        if (index >= count) throw new AerospikeError(`batch answer names row ${index} of ${count}`, ClientCode.PROTOCOL);
+        codes[index] = rc;
+      }
+    }
+    return { codes, last };
   }
 
   private async sendSingles(node: ClusterNode, rows: Row[], retry: Row[], needRefresh: { value: boolean }): Promise<void> {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       if (this.isAborted) return this.abandon(rows.slice(i));
-      const conn = await this.connect(node, [row], retry, needRefresh);
-      if (!conn) continue;
-      const onAbort = (): void => conn.close();
-      this.onAbortClose.add(onAbort);
-      let sent = false;
-      try {
-        if (this.isAborted) throw cancelled();
-        conn.setSocketTimeout(this.socketTimeoutMs);
-        const request = this.buildSingle(row);
-        this.markSent([row]);
-        sent = true;
-        await conn.send(request);
-        const frame = await conn.next();
-        if (frame.type !== ProtoType.MESSAGE || frame.body.length < 22) throw new AerospikeError(`unexpected answer to a write (proto type ${frame.type}, ${frame.body.length} bytes)`, ClientCode.PROTOCOL);
-        const rc = frame.body[5]!;
-        this.onAbortClose.delete(onAbort);
-        this.cluster.release(node, conn);
-        this.settle(row, rc, retry, needRefresh);
-      } catch (err) {
-        this.onAbortClose.delete(onAbort);
-        conn.close();
-        if (this.isAborted) {
-          if (sent) row.inDoubt = true;
-          return this.abandon(rows.slice(i));
-        }
-        this.transportFailure([row], err, sent, retry, needRefresh);
-      }
+      const rc = await this.exchange(
+        node,
+        [row],
+        () => this.buildSingle(row),
+        async (conn) => {
+          const frame = await conn.next();
+          if (frame.type !== ProtoType.MESSAGE || frame.body.length < 22) throw new AerospikeError(`unexpected answer to a write (proto type ${frame.type}, ${frame.body.length} bytes)`, ClientCode.PROTOCOL);
+          return frame.body[5]!;
+        },
+        retry,
+        needRefresh,
+      );
+      if (rc !== undefined) this.settle(row, rc, retry, needRefresh);
     }
   }
 
