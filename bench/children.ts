@@ -8,6 +8,7 @@
  * Prints one JSON line: { records, ms, maxRssMb }.
  */
 import Aerospike from 'aerospike';
+import { readFileSync } from 'node:fs';
 import { AerospikeCluster, parseHosts } from '../electron/core/aerospike/cluster.js';
 import { runBackup } from '../electron/core/engine/backup-engine.js';
 import { createEncodeTransforms } from '../electron/core/format/file-codec.js';
@@ -21,16 +22,35 @@ import { BackupRequestSchema } from '../shared/schemas/backup-request.js';
 
 const [mode, seed, ...rest] = process.argv.slice(2);
 
-// Peak committed JS heap and Buffer memory, sampled, to tell a growing heap from retained Buffers.
-const peak = { heapUsed: 0, external: 0 };
+// Peak committed JS heap and Buffer memory, sampled, to tell a growing heap from retained Buffers;
+// peak RSS as a fallback where the kernel's own high-water mark is not readable.
+const peak = { heapUsed: 0, external: 0, rss: 0 };
 const sampler = setInterval(() => {
   const m = process.memoryUsage();
   peak.heapUsed = Math.max(peak.heapUsed, m.heapTotal);
   peak.external = Math.max(peak.external, m.external);
+  peak.rss = Math.max(peak.rss, m.rss);
 }, 100);
 sampler.unref();
+
+/**
+ * This process's own peak RSS. Not `resourceUsage().maxRSS`: Linux carries the parent's RSS
+ * over into a spawned child's maxrss (it is taken from the forked address space at exec), so a
+ * child of the benchmark — whose testbed holds every record — would report the parent's size.
+ * VmHWM belongs to the address space the child runs in.
+ */
+function peakRssBytes(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return Math.max(peak.rss, process.memoryUsage().rss);
+}
+
 const mem = (): { maxRssMb: number; heapMb: number; externalMb: number } => ({
-  maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  maxRssMb: Math.round(peakRssBytes() / 1048576),
   heapMb: Math.round(peak.heapUsed / 1048576),
   externalMb: Math.round(peak.external / 1048576),
 });
