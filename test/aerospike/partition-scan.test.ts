@@ -4,7 +4,7 @@ import Aerospike from 'aerospike';
 import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.js';
 import { AerospikeCluster, parseHosts } from '../../electron/core/aerospike/cluster.js';
 import { inSets, modifiedWindow } from '../../electron/core/aerospike/filter-exp.js';
-import { partitionStates, scanRecords } from '../../electron/core/aerospike/partition-scan.js';
+import { partitionStates, scanPartitions, scanRecords } from '../../electron/core/aerospike/partition-scan.js';
 import { Particle, type BackupRecord } from '../../electron/core/model/record.js';
 import { N_PARTITIONS } from '../../electron/core/wire/digest.js';
 
@@ -38,6 +38,9 @@ describe('partition scans through the engine wire client', () => {
     }, {}, policy);
     await client.put(new Aerospike.Key('test', 'types', 7), { only: 1 }, { ttl: 1000 });
     for (let i = 0; i < 2000; i++) await client.put(new Aerospike.Key('test', i % 2 ? 'odd' : 'even', i), { i });
+    // Enough bytes for full-size response frames, which are the ones a scan can reuse.
+    const rows = Array.from({ length: 4000 }, (_, i) => ({ type: Aerospike.batchType.BATCH_WRITE, key: new Aerospike.Key('test', 'wide', i), ops: [Aerospike.operations.write('s', `${i}:`.padEnd(300, 'x'))] }));
+    await client.batchWrite(rows);
     cluster = await AerospikeCluster.connect({ hosts: parseHosts(tb.seed) });
   });
   after(async () => {
@@ -86,7 +89,7 @@ describe('partition scans through the engine wire client', () => {
     const future = await drain(scanRecords(cluster, { namespace: 'test', filter: modifiedWindow(Date.now() + 60_000)! }, partitionStates(all())));
     assert.equal(future.length, 0);
     const past = await drain(scanRecords(cluster, { namespace: 'test', filter: modifiedWindow(0, Date.now() + 60_000)! }, partitionStates(all())));
-    assert.equal(past.length, 2002);
+    assert.equal(past.length, 6002);
   });
 
   test('a dropped connection resumes each partition after its last digest: no loss, no duplicates', async () => {
@@ -97,6 +100,31 @@ describe('partition scans through the engine wire client', () => {
     assert.equal(recs.length, 1000);
     assert.equal(new Set(recs.map((r) => r.digest.toString('hex'))).size, 1000);
     assert.ok(retries.length >= 1, 'the scan had to retry');
+  });
+
+  test('reusing response buffers: each batch is intact until the next, and resume points survive reuse', async () => {
+    const summary = (r: BackupRecord): string => `${r.digest.toString('hex')} ${r.bins[0]!.data.toString()}`;
+    const expected = new Set((await drain(scanRecords(cluster, { namespace: 'test', set: 'wide' }, partitionStates(all())))).map(summary));
+    assert.equal(expected.size, 4000);
+    await client.infoAny('testbed-fault:drop-scan-after=1500;drop-scan-times=2');
+    const seen: string[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let reused = 0;
+    let retries = 0;
+    try {
+      for await (const batch of scanPartitions(cluster, { namespace: 'test', set: 'wide', reuseBuffers: true, retryDelayMs: 1, onRetry: () => retries++ }, partitionStates(all()))) {
+        const backing = batch[0]!.digest.buffer;
+        if (buffers.has(backing)) reused++;
+        buffers.add(backing);
+        for (const r of batch) seen.push(summary(r));
+      }
+    } finally {
+      await client.infoAny('testbed-fault:clear');
+    }
+    assert.ok(retries >= 1, 'the scan had to resume');
+    assert.ok(reused > 0, 'later batches were decoded into recycled buffers');
+    assert.equal(seen.length, 4000, 'no record lost or delivered twice');
+    assert.deepEqual(new Set(seen), expected);
   });
 
   test('an abort signal stops the scan with a cancelled error', async () => {

@@ -38,6 +38,12 @@ export interface PartitionScanOptions {
   signal?: AbortSignal;
   /** Called when a retry happens, with the reason. */
   onRetry?: (err: Error, attempt: number) => void;
+  /**
+   * Reuse response buffers: a batch's records (their bins, keys and digests) are valid only
+   * until the next batch is requested. For consumers that copy what they keep, such as the
+   * backup encoder; it keeps a long scan's memory from growing while the GC catches up.
+   */
+  reuseBuffers?: boolean;
 }
 
 /** Fresh state for a list of partition ids. */
@@ -91,7 +97,8 @@ function buildRequest(o: PartitionScanOptions, parts: PartitionState[]): Buffer 
  * per-record cost stays free of promise hops), updating the states as it goes (callers may
  * persist them to resume later). Partitions are grouped by master node; groups run one after
  * the other (callers run several scans in parallel for throughput). Records reference the
- * response buffer: copy what you keep beyond the batch if memory matters.
+ * response buffer: copy what you keep beyond the batch if memory matters, and with
+ * `reuseBuffers` copy it before asking for the next batch.
  */
 export async function* scanPartitions(cluster: AerospikeCluster, o: PartitionScanOptions, states: PartitionState[]): AsyncGenerator<BackupRecord[]> {
   const maxRetries = o.maxRetries ?? 5;
@@ -154,6 +161,11 @@ export async function* scanRecords(cluster: AerospikeCluster, o: PartitionScanOp
   }
 }
 
+/** Resume points outlive the response they came from: give them their own bytes. */
+function keepDigests(touched: Set<PartitionState>): void {
+  for (const s of touched) s.digest = Buffer.from(s.digest!);
+}
+
 async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: PartitionScanOptions, parts: PartitionState[]): AsyncGenerator<BackupRecord[]> {
   const byPid = new Map(parts.map((p) => [p.pid, p]));
   const memo = newDecodeMemo();
@@ -171,6 +183,7 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
       if (frame.type !== ProtoType.MESSAGE) throw new AerospikeError(`unexpected proto type ${frame.type} in a scan`, ClientCode.PROTOCOL);
       const b = frame.body;
       const batch: BackupRecord[] = [];
+      const touched = new Set<PartitionState>();
       let p = 0;
       while (p < b.length) {
         const info3 = b[p + 3]!;
@@ -183,6 +196,7 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
           if (rc !== 0 && rc !== ResultCode.KEY_NOT_FOUND) throw new AerospikeError(`scan on node ${node} ended with result code ${rc}`, rc);
           for (const s of parts) if (!unavailable.has(s.pid)) s.done = true;
           clean = true;
+          keepDigests(touched);
           if (batch.length) yield batch;
           return;
         }
@@ -196,6 +210,7 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
           if (rc === ResultCode.KEY_NOT_FOUND) {
             for (const s of parts) s.done = true;
             clean = true;
+            keepDigests(touched);
             if (batch.length) yield batch;
             return;
           }
@@ -205,10 +220,15 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
         const { record, end } = decodeRecord(b, p, nFields, nOps, generation, voidTime, memo);
         p = end;
         const state = byPid.get(partitionId(record.digest));
-        if (state) state.digest = record.digest;
+        if (state) {
+          state.digest = record.digest;
+          touched.add(state);
+        }
         batch.push(record);
       }
+      keepDigests(touched);
       if (batch.length) yield batch;
+      if (o.reuseBuffers) conn.recycle(b);
     }
   } finally {
     o.signal?.removeEventListener('abort', onAbort);

@@ -2,12 +2,24 @@
  * One TCP connection to one node. Requests are strictly sequential (the server answers each
  * fully before reading the next); responses arrive as proto frames, queued with backpressure
  * so a fast scan cannot outrun a slow consumer.
+ *
+ * The socket reads into one buffer per connection and each frame is copied out once. Large
+ * frame bodies can be handed back with `recycle()` and are reused for later frames, so a scan
+ * streaming gigabytes allocates a handful of buffers instead of one per frame (which the GC
+ * would collect late, growing memory with the size of the scan).
  */
 import { connect, type Socket } from 'node:net';
-import { ProtoSplitter, ProtoType, protoHeader, type ProtoFrame } from '../wire/proto.js';
+import { ProtoAssembler, ProtoType, protoHeader, type ProtoFrame } from '../wire/proto.js';
 import { AerospikeError, ClientCode } from './errors.js';
 
 const HIGH_WATER_FRAMES = 16;
+const READ_BUFFER_BYTES = 64 * 1024;
+/** Bodies at least this large are allocated on their own and may be recycled; smaller ones come from Node's pool. */
+const MIN_POOLED_BODY = 16 * 1024;
+/** Pooled bodies are rounded up to this, so frames of slightly different sizes share buffers. */
+const POOL_GRAIN = 32 * 1024;
+/** Most bytes a connection keeps in recycled bodies. */
+const MAX_POOLED_BYTES = 4 * 1024 * 1024;
 
 export interface ConnectOptions {
   host: string;
@@ -16,8 +28,11 @@ export interface ConnectOptions {
 }
 
 export class WireConnection {
-  private readonly splitter = new ProtoSplitter();
+  private readonly assembler = new ProtoAssembler((n) => this.allocBody(n));
   private readonly frames: ProtoFrame[] = [];
+  /** Recycled bodies, whole (their full capacity). */
+  private readonly pool: Buffer[] = [];
+  private pooledBytes = 0;
   private waiter: (() => void) | undefined;
   private failure: Error | undefined;
   private paused = false;
@@ -26,19 +41,6 @@ export class WireConnection {
 
   private constructor(private readonly socket: Socket) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.frames.push(...this.splitter.push(chunk));
-      } catch (err) {
-        this.fail(new AerospikeError(`protocol error: ${(err as Error).message}`, ClientCode.PROTOCOL));
-        return;
-      }
-      if (this.frames.length >= HIGH_WATER_FRAMES && !this.paused) {
-        this.paused = true;
-        socket.pause();
-      }
-      this.wake();
-    });
     socket.on('error', (err) => this.fail(new AerospikeError(`connection error: ${err.message}`, ClientCode.CONNECTION)));
     socket.on('close', () => this.fail(new AerospikeError('connection closed by the server', ClientCode.CONNECTION)));
     socket.on('timeout', () => {
@@ -49,7 +51,14 @@ export class WireConnection {
 
   static open(o: ConnectOptions): Promise<WireConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: o.host, port: o.port });
+      let conn: WireConnection | undefined;
+      const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      const socket = connect({
+        host: o.host,
+        port: o.port,
+        // Returning false pauses the socket: that is the backpressure.
+        onread: { buffer: readBuffer, callback: (n) => conn?.onRead(readBuffer.subarray(0, n)) ?? true },
+      });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new AerospikeError(`could not connect to ${o.host}:${o.port} within ${o.connectTimeoutMs} ms`, ClientCode.TIMEOUT));
@@ -57,13 +66,56 @@ export class WireConnection {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new WireConnection(socket));
+        conn = new WireConnection(socket);
+        resolve(conn);
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
         reject(new AerospikeError(`could not connect to ${o.host}:${o.port}: ${err.message}`, ClientCode.CONNECTION));
       });
     });
+  }
+
+  /** Takes in bytes from the read buffer; false pauses reading until the queue drains. */
+  private onRead(chunk: Buffer): boolean {
+    try {
+      this.assembler.push(chunk, this.frames);
+    } catch (err) {
+      this.fail(new AerospikeError(`protocol error: ${(err as Error).message}`, ClientCode.PROTOCOL));
+      return true;
+    }
+    this.wake();
+    if (this.frames.length >= HIGH_WATER_FRAMES) {
+      this.paused = true;
+      return false;
+    }
+    return true;
+  }
+
+  private allocBody(n: number): Buffer {
+    if (n < MIN_POOLED_BODY) return Buffer.allocUnsafe(n);
+    for (let i = this.pool.length - 1; i >= 0; i--) {
+      const b = this.pool[i]!;
+      if (b.length >= n) {
+        this.pool.splice(i, 1);
+        this.pooledBytes -= b.length;
+        return b.subarray(0, n);
+      }
+    }
+    // allocUnsafeSlow: the body owns its whole ArrayBuffer, which is what recycle() hands back.
+    return Buffer.allocUnsafeSlow(Math.ceil(n / POOL_GRAIN) * POOL_GRAIN).subarray(0, n);
+  }
+
+  /**
+   * Hands a frame body from `next()` back for reuse. Nothing may reference the body (or any
+   * view of it) afterwards: its bytes will be overwritten by a later frame.
+   */
+  recycle(body: Buffer): void {
+    if (body.length < MIN_POOLED_BODY) return;
+    const whole = Buffer.from(body.buffer, 0, body.buffer.byteLength);
+    if (this.pooledBytes + whole.length > MAX_POOLED_BYTES) return;
+    this.pool.push(whole);
+    this.pooledBytes += whole.length;
   }
 
   get usable(): boolean {

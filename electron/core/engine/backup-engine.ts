@@ -168,15 +168,21 @@ async function backupNamespace(
     const covered = new Set<number>();
     let lastPid = -1;
     const encoder = new AsbRecordEncoder({ compact: req.compact }, flushAt + 64 * 1024);
+    // Chunks come back once storage is done with them and are encoded into again: a backup
+    // allocates a few chunks per worker, not one per chunk, so memory does not wait on the GC.
+    const spare: Buffer[] = [];
+    const recycle = (chunk: Buffer): void => {
+      spare.push(chunk);
+    };
     let chunkRecords = 0;
     const flush = async (): Promise<void> => {
       if (chunkRecords === 0) return;
       if (!sink) sink = await openSink(deps, dir, nextName(), encodeAsbHeader({ namespace, firstFile: false }), openSinks);
-      const buf = encoder.take();
+      const buf = encoder.take(spare.pop());
       const n = chunkRecords;
       chunkRecords = 0;
       if (limiter) await limiter.take(buf.length, signal);
-      await sink.write(buf, n);
+      await sink.write(buf, n, recycle);
       if (req['file-limit'] > 0 && sink.storedBytes >= req['file-limit']) {
         for (const p of sink.partitions) covered.add(p);
         files.push(await closeSink(sink, openSinks));
@@ -197,6 +203,8 @@ async function backupNamespace(
         maxRetries: req['max-retries'],
         retryDelayMs: req['retry-delay'],
         signal,
+        // Records are encoded (copied) before the next batch is asked for.
+        reuseBuffers: true,
       },
       states,
     );

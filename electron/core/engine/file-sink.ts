@@ -2,9 +2,14 @@
  * One backup file being written: `.asb` text → optional zstd → optional AES → storage, with
  * backpressure end to end. Bytes are counted where they reach storage, which is what the file
  * size limit is compared against (as asbackup does).
+ *
+ * A written chunk can be handed back to its producer for reuse once the first stage is done
+ * with it: storage writers and the zstd/AES stages all copy or consume their input before
+ * their write callback runs. That is why the byte counter (which passes chunks through
+ * untouched) only sits behind transforms, never first.
  */
 import { Transform, type Writable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { BackupStorage, StorageWriter } from '../storage/storage.js';
 import { toRanges } from './partitions.js';
 import type { BackupFileEntry } from '../../../shared/schemas/backup-metadata.js';
@@ -25,7 +30,8 @@ export class FileSink {
   records = 0;
   textBytes = 0;
   private readonly head: Writable;
-  private readonly counter = new ByteCounter();
+  /** Counts what the last transform emits; without transforms the text is what is stored. */
+  private readonly counter: ByteCounter | undefined;
   private readonly done: Promise<void>;
   private failure: Error | undefined;
 
@@ -34,9 +40,11 @@ export class FileSink {
     private readonly writer: StorageWriter,
     stages: Transform[],
   ) {
-    const chain = [...stages, this.counter];
+    this.counter = stages.length > 0 ? new ByteCounter() : undefined;
+    const chain: Writable[] = this.counter ? [...stages, this.counter, writer] : [writer];
     this.head = chain[0]!;
-    this.done = pipeline([...chain, writer] as unknown as [Transform, Writable]).catch((err: Error) => {
+    const flowing = chain.length > 1 ? pipeline(chain as unknown as [Transform, Writable]) : finished(writer);
+    this.done = flowing.catch((err: Error) => {
       this.failure = err;
       throw err;
     });
@@ -53,14 +61,26 @@ export class FileSink {
 
   /** Bytes that have reached storage so far (after compression and encryption). */
   get storedBytes(): number {
-    return this.counter.bytes;
+    return this.counter ? this.counter.bytes : this.textBytes;
   }
 
-  async write(chunk: Buffer, records: number): Promise<void> {
+  /**
+   * Queues a chunk of `records` records; resolves when the chain has room for more. `release`
+   * gets the chunk back once nothing references it any more (not at all if the write fails).
+   */
+  async write(chunk: Buffer, records: number, release?: (chunk: Buffer) => void): Promise<void> {
     if (this.failure) throw this.failure;
     this.records += records;
     this.textBytes += chunk.length;
-    if (!this.head.write(chunk)) {
+    const written = this.head.write(
+      chunk,
+      release
+        ? (err) => {
+            if (!err) release(chunk);
+          }
+        : undefined,
+    );
+    if (!written) {
       await new Promise<void>((resolve, reject) => {
         const onDrain = (): void => {
           this.head.off('error', onError);

@@ -58,7 +58,7 @@ export class AsbRecordEncoder {
 
   constructor(options: AsbEncodeOptions = {}, initialSize = 16 * 1024) {
     this.compact = options.compact === true;
-    this.buf = Buffer.allocUnsafe(initialSize);
+    this.buf = Buffer.allocUnsafeSlow(initialSize);
   }
 
   /**
@@ -74,12 +74,23 @@ export class AsbRecordEncoder {
     return this.pos;
   }
 
-  /** Hands over everything appended so far and starts a fresh buffer (the old one is the caller's). */
-  take(): Buffer {
+  /**
+   * Hands over everything appended so far (a view of the current buffer, now the caller's) and
+   * continues in a recycled chunk, or a fresh buffer when none is given.
+   */
+  take(recycled?: Buffer): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.buf = recycled ? AsbRecordEncoder.whole(recycled) : Buffer.allocUnsafeSlow(this.buf.length);
     this.pos = 0;
     return out;
+  }
+
+  /**
+   * The whole buffer behind a chunk `take()` returned. Buffers here come from allocUnsafeSlow,
+   * never from Node's shared pool, so a chunk's ArrayBuffer is exactly one encoder buffer.
+   */
+  private static whole(chunk: Buffer): Buffer {
+    return Buffer.from(chunk.buffer, 0, chunk.buffer.byteLength);
   }
 
   /** The record's complete block (`+ ` lines, then one `- ` line per bin). */
@@ -96,7 +107,7 @@ export class AsbRecordEncoder {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = Buffer.allocUnsafeSlow(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }

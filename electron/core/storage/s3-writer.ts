@@ -60,7 +60,8 @@ export interface S3WriterOptions {
 }
 
 export class S3Writer extends HashingWriter {
-  private pending: Buffer[] = [];
+  /** The part being filled; chunks are copied in, so callers may reuse them once written. */
+  private part: Buffer | undefined;
   private pendingBytes = 0;
   private uploadId: string | undefined;
   private partNumber = 0;
@@ -81,9 +82,10 @@ export class S3Writer extends HashingWriter {
   protected async store(chunk: Buffer): Promise<void> {
     let off = 0;
     while (off < chunk.length) {
-      const take = Math.min(this.currentPartSize() - this.pendingBytes, chunk.length - off);
-      // The writable contract says a written chunk is not modified afterwards, so keeping a view is safe.
-      this.pending.push(chunk.subarray(off, off + take));
+      const size = this.currentPartSize();
+      const take = Math.min(size - this.pendingBytes, chunk.length - off);
+      const part = this.room(this.pendingBytes + take, size);
+      chunk.copy(part, this.pendingBytes, off, off + take);
       this.pendingBytes += take;
       off += take;
       if (this.pendingBytes === this.currentPartSize()) await this.sendPart();
@@ -101,8 +103,7 @@ export class S3Writer extends HashingWriter {
   protected async publish(): Promise<void> {
     const { client, bucket, key } = this.o;
     if (this.uploadId === undefined) {
-      const body = Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
+      const body = this.takePart();
       try {
         await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
       } catch (err) {
@@ -120,7 +121,7 @@ export class S3Writer extends HashingWriter {
   }
 
   protected async discard(): Promise<void> {
-    this.pending = [];
+    this.part = undefined;
     this.pendingBytes = 0;
     // Parts still uploading could otherwise land after the abort and be kept (and billed).
     await this.settle();
@@ -138,6 +139,26 @@ export class S3Writer extends HashingWriter {
 
   private async settle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * The part buffer, with room for `need` bytes: it grows by doubling up to the part size, so a
+   * small object does not reserve a whole part and a large one is copied at most twice over.
+   */
+  private room(need: number, partSize: number): Buffer {
+    if (this.part && this.part.length >= need) return this.part;
+    const next = Buffer.allocUnsafeSlow(Math.min(partSize, Math.max(need, 2 * (this.part?.length ?? 0), 256 * 1024)));
+    this.part?.copy(next, 0, 0, this.pendingBytes);
+    this.part = next;
+    return next;
+  }
+
+  /** What was collected, as the body of one request; the next bytes go into a new part. */
+  private takePart(): Buffer {
+    const body = this.part ? this.part.subarray(0, this.pendingBytes) : Buffer.alloc(0);
+    this.part = undefined;
+    this.pendingBytes = 0;
+    return body;
   }
 
   private async sendPart(): Promise<void> {
@@ -158,9 +179,7 @@ export class S3Writer extends HashingWriter {
     if (this.failure) throw this.failure;
     await this.o.slots.acquire();
 
-    const body = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    const body = this.takePart();
     const partNumber = ++this.partNumber;
     const uploadId = this.uploadId;
     const task = (async () => {

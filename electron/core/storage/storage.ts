@@ -22,6 +22,8 @@ export interface CommitResult {
  * cleans up after itself before the error is reported, so a failed commit also leaves nothing.
  * A writer that is destroyed (for example by a failing `pipeline`) also cleans up. `abort()`
  * after a successful commit does nothing: removing a published file is `remove()`'s job.
+ * A writer keeps no reference to a chunk once that chunk's write callback has run, so callers
+ * may refill and write the same buffer again.
  */
 export interface StorageWriter extends Writable {
   commit(): Promise<CommitResult>;

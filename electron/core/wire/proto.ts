@@ -88,3 +88,52 @@ export class ProtoSplitter {
     return out;
   }
 }
+
+/**
+ * Assembles proto frames from a read buffer the caller reuses (socket `onread`): every byte is
+ * copied out once, into a body buffer of the frame's exact size obtained from `alloc`, so frame
+ * bodies can come from (and go back to) a pool.
+ */
+export class ProtoAssembler {
+  private readonly head = Buffer.allocUnsafe(PROTO_HEADER_SIZE);
+  private headFill = 0;
+  private body: Buffer | undefined;
+  private bodyFill = 0;
+  private type = 0;
+
+  constructor(private readonly alloc: (size: number) => Buffer) {}
+
+  /** Consumes all of `chunk` (it is not referenced afterwards) and appends completed frames to `out`. */
+  push(chunk: Buffer, out: ProtoFrame[]): void {
+    let off = 0;
+    while (off < chunk.length) {
+      let body = this.body;
+      if (!body) {
+        const k = Math.min(PROTO_HEADER_SIZE - this.headFill, chunk.length - off);
+        chunk.copy(this.head, this.headFill, off, off + k);
+        this.headFill += k;
+        off += k;
+        if (this.headFill < PROTO_HEADER_SIZE) return;
+        this.headFill = 0;
+        if (this.head[0] !== PROTO_VERSION) throw new ProtoError(`invalid proto version ${this.head[0]}`);
+        this.type = this.head[1]!;
+        const size = this.head.readUIntBE(2, 6);
+        if (size > MAX_PROTO_BODY) throw new ProtoError(`proto body of ${size} bytes exceeds the 128 MiB limit`);
+        if (size === 0) {
+          out.push({ type: this.type, body: Buffer.alloc(0) });
+          continue;
+        }
+        body = this.body = this.alloc(size);
+        this.bodyFill = 0;
+      }
+      const k = Math.min(body.length - this.bodyFill, chunk.length - off);
+      chunk.copy(body, this.bodyFill, off, off + k);
+      this.bodyFill += k;
+      off += k;
+      if (this.bodyFill === body.length) {
+        out.push({ type: this.type, body });
+        this.body = undefined;
+      }
+    }
+  }
+}
