@@ -7,13 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import type { BackupRecord } from '../model/record.js';
 import { BufferWriter } from '../wire/buffer-writer.js';
-import { partitionId } from '../wire/digest.js';
+import { DIGEST_SIZE, partitionIdAt } from '../wire/digest.js';
 import { beginProto, endProto, FieldType, Info1, Info3, OpType, writeField, writeMsgHeader, writeOp, writeStringField } from '../wire/message.js';
 import { ProtoType } from '../wire/proto.js';
 import { ResultCode } from '../wire/result-code.js';
 import type { AerospikeCluster, ClusterNode } from './cluster.js';
 import { AerospikeError, ClientCode, isTransient } from './errors.js';
 import { decodeRecord, newDecodeMemo } from './record-decoder.js';
+import { MSG_HEADER_SIZE, WireRecordView } from '../wire/record-view.js';
 
 export interface PartitionState {
   pid: number;
@@ -93,14 +94,22 @@ function buildRequest(o: PartitionScanOptions, parts: PartitionState[]): Buffer 
 }
 
 /**
- * Streams the records of `states`' partitions in batches (one per response message, so the
- * per-record cost stays free of promise hops), updating the states as it goes (callers may
- * persist them to resume later). Partitions are grouped by master node; groups run one after
- * the other (callers run several scans in parallel for throughput). Records reference the
- * response buffer: copy what you keep beyond the batch if memory matters, and with
- * `reuseBuffers` copy it before asking for the next batch.
+ * The records of one scan response: `starts` are the offsets of their messages in `body`
+ * (read them with a WireRecordView).
  */
-export async function* scanPartitions(cluster: AerospikeCluster, o: PartitionScanOptions, states: PartitionState[]): AsyncGenerator<BackupRecord[]> {
+export interface RecordFrame {
+  body: Buffer;
+  starts: number[];
+}
+
+/**
+ * Streams the records of `states`' partitions as raw response frames (one per response message,
+ * so the per-record cost stays free of promise hops), updating the states as it goes (callers may
+ * persist them to resume later). Partitions are grouped by master node; groups run one after
+ * the other (callers run several scans in parallel for throughput). With `reuseBuffers`, a
+ * frame's bytes are valid only until the next frame is requested.
+ */
+export async function* scanPartitionFrames(cluster: AerospikeCluster, o: PartitionScanOptions, states: PartitionState[]): AsyncGenerator<RecordFrame> {
   const maxRetries = o.maxRetries ?? 5;
   let attempt = 0;
   for (;;) {
@@ -151,6 +160,24 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The same records decoded, in batches (one per response). Records reference the response
+ * buffer: copy what you keep beyond the batch if memory matters, and with `reuseBuffers` copy
+ * it before asking for the next batch.
+ */
+export async function* scanPartitions(cluster: AerospikeCluster, o: PartitionScanOptions, states: PartitionState[]): AsyncGenerator<BackupRecord[]> {
+  const view = new WireRecordView();
+  const memo = newDecodeMemo();
+  for await (const frame of scanPartitionFrames(cluster, o, states)) {
+    const batch: BackupRecord[] = new Array(frame.starts.length);
+    for (let i = 0; i < batch.length; i++) {
+      view.parse(frame.body, frame.starts[i]!);
+      batch[i] = decodeRecord(view, memo);
+    }
+    yield batch;
+  }
+}
+
 /** The same records one by one, for callers that do not care about batches. */
 export async function* scanRecords(cluster: AerospikeCluster, o: PartitionScanOptions, states: PartitionState[]): AsyncGenerator<BackupRecord> {
   for await (const batch of scanPartitions(cluster, o, states)) {
@@ -161,14 +188,13 @@ export async function* scanRecords(cluster: AerospikeCluster, o: PartitionScanOp
   }
 }
 
-/** Resume points outlive the response they came from: give them their own bytes. */
-function keepDigests(touched: Set<PartitionState>): void {
-  for (const s of touched) s.digest = Buffer.from(s.digest!);
+/** Resume points outlive the response they came from: each gets its own copy of its last digest. */
+function keepDigests(b: Buffer, lastDigestAt: Map<PartitionState, number>): void {
+  for (const [s, at] of lastDigestAt) s.digest = Buffer.from(b.subarray(at, at + DIGEST_SIZE));
 }
 
-async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: PartitionScanOptions, parts: PartitionState[]): AsyncGenerator<BackupRecord[]> {
+async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: PartitionScanOptions, parts: PartitionState[]): AsyncGenerator<RecordFrame> {
   const byPid = new Map(parts.map((p) => [p.pid, p]));
-  const memo = newDecodeMemo();
   const unavailable = new Set<number>();
   const conn = await cluster.acquire(node);
   const onAbort = (): void => conn.close();
@@ -178,56 +204,46 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
     if (o.signal?.aborted) throw new AerospikeError('scan cancelled', ClientCode.CANCELLED);
     conn.setSocketTimeout(o.socketTimeoutMs ?? 30000);
     await conn.send(buildRequest(o, parts));
+    const view = new WireRecordView();
     for (;;) {
       const frame = await conn.next();
       if (frame.type !== ProtoType.MESSAGE) throw new AerospikeError(`unexpected proto type ${frame.type} in a scan`, ClientCode.PROTOCOL);
       const b = frame.body;
-      const batch: BackupRecord[] = [];
-      const touched = new Set<PartitionState>();
+      const starts: number[] = [];
+      const lastDigestAt = new Map<PartitionState, number>();
       let p = 0;
+      let last = false;
       while (p < b.length) {
         const info3 = b[p + 3]!;
         const rc = b[p + 5]!;
-        const generation = b.readUInt32BE(p + 6);
-        const voidTime = b.readUInt32BE(p + 10);
-        const nFields = b.readUInt16BE(p + 18);
-        const nOps = b.readUInt16BE(p + 20);
         if (info3 & Info3.LAST) {
           if (rc !== 0 && rc !== ResultCode.KEY_NOT_FOUND) throw new AerospikeError(`scan on node ${node} ended with result code ${rc}`, rc);
           for (const s of parts) if (!unavailable.has(s.pid)) s.done = true;
-          clean = true;
-          keepDigests(touched);
-          if (batch.length) yield batch;
-          return;
+          last = true;
+          break;
         }
         if (info3 & Info3.PARTITION_DONE) {
           // Generation carries the partition id; a non-zero code means "retry it later".
-          if (rc !== 0) unavailable.add(generation);
-          p += 22;
+          if (rc !== 0) unavailable.add(b.readUInt32BE(p + 6));
+          p += MSG_HEADER_SIZE;
           continue;
         }
         if (rc !== 0) {
-          if (rc === ResultCode.KEY_NOT_FOUND) {
-            for (const s of parts) s.done = true;
-            clean = true;
-            keepDigests(touched);
-            if (batch.length) yield batch;
-            return;
-          }
-          throw new AerospikeError(`scan on node ${node} failed with result code ${rc}`, rc);
+          if (rc !== ResultCode.KEY_NOT_FOUND) throw new AerospikeError(`scan on node ${node} failed with result code ${rc}`, rc);
+          for (const s of parts) s.done = true;
+          last = true;
+          break;
         }
         if (o.signal?.aborted) throw new AerospikeError('scan cancelled', ClientCode.CANCELLED);
-        const { record, end } = decodeRecord(b, p, nFields, nOps, generation, voidTime, memo);
-        p = end;
-        const state = byPid.get(partitionId(record.digest));
-        if (state) {
-          state.digest = record.digest;
-          touched.add(state);
-        }
-        batch.push(record);
+        starts.push(p);
+        p = view.parse(b, p);
+        const state = byPid.get(partitionIdAt(b, view.digestStart));
+        if (state) lastDigestAt.set(state, view.digestStart);
       }
-      keepDigests(touched);
-      if (batch.length) yield batch;
+      keepDigests(b, lastDigestAt);
+      clean = last;
+      if (starts.length) yield { body: b, starts };
+      if (last) return;
       if (o.reuseBuffers) conn.recycle(b);
     }
   } finally {

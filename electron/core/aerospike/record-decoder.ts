@@ -1,7 +1,6 @@
 /** Decodes scan-response records into the engine's wire-form record model. */
 import { Particle, type BackupRecord, type Bin, type UserKey } from '../model/record.js';
-import { FieldType } from '../wire/message.js';
-import { AerospikeError, ClientCode } from './errors.js';
+import type { WireRecordView } from '../wire/record-view.js';
 
 export function decodeKey(type: number, data: Buffer): UserKey {
   switch (type) {
@@ -16,12 +15,6 @@ export function decodeKey(type: number, data: Buffer): UserKey {
     default:
       return { type: 'bytes', value: Buffer.from(data), particle: type };
   }
-}
-
-/** GeoJSON particles carry flags and cell ids before the JSON text; backups keep the text only. */
-export function geoJsonText(data: Buffer): Buffer {
-  if (data.length < 3) throw new AerospikeError('truncated GeoJSON particle', ClientCode.PROTOCOL);
-  return data.subarray(3 + data.readUInt16BE(1) * 8);
 }
 
 /**
@@ -65,49 +58,25 @@ export function newDecodeMemo(): DecodeMemo {
   return { ns: new TextMemo(), set: new TextMemo(), bins: new BinNameMemo() };
 }
 
-const defaultMemo = newDecodeMemo();
-
 /**
- * Decodes the fields and ops of one record message whose 22-byte header starts at `p`. Values
- * are views into the frame (no copies on the hot path); keys are copied as they are small and
- * often kept.
+ * Builds the record a view points at. Values are views into the response (no copies on the hot
+ * path); keys are copied as they are small and often kept.
  */
-export function decodeRecord(
-  b: Buffer,
-  p: number,
-  nFields: number,
-  nOps: number,
-  generation: number,
-  voidTime: number,
-  memo: DecodeMemo = defaultMemo,
-): { record: BackupRecord; end: number } {
-  let namespace = '';
-  let digest: Buffer | undefined;
-  let set: string | null = null;
-  let key: UserKey | null = null;
-  let q = p + 22;
-  for (let i = 0; i < nFields; i++) {
-    const size = b.readUInt32BE(q);
-    const type = b[q + 4]!;
-    const start = q + 5;
-    const end = q + 4 + size;
-    if (type === FieldType.NAMESPACE) namespace = memo.ns.get(b, start, end);
-    else if (type === FieldType.DIGEST) digest = b.subarray(start, end);
-    else if (type === FieldType.SET) set = end > start ? memo.set.get(b, start, end) : null;
-    else if (type === FieldType.KEY) key = decodeKey(b[start]!, b.subarray(start + 1, end));
-    q = end;
+export function decodeRecord(v: WireRecordView, memo: DecodeMemo): BackupRecord {
+  const b = v.buf;
+  const bins: Bin[] = new Array(v.nBins);
+  for (let i = 0; i < v.nBins; i++) {
+    v.nextBin();
+    const name = i < 64 ? memo.bins.get(i, b, v.nameStart, v.nameEnd) : b.toString('utf8', v.nameStart, v.nameEnd);
+    bins[i] = { name, type: v.binType, data: b.subarray(v.dataStart, v.dataEnd) };
   }
-  const bins: Bin[] = new Array(nOps);
-  for (let i = 0; i < nOps; i++) {
-    const size = b.readUInt32BE(q);
-    const type = b[q + 5]!;
-    const nameLen = b[q + 7]!;
-    const name = i < 64 ? memo.bins.get(i, b, q + 8, q + 8 + nameLen) : b.toString('utf8', q + 8, q + 8 + nameLen);
-    let data = b.subarray(q + 8 + nameLen, q + 4 + size);
-    if (type === Particle.GEOJSON) data = geoJsonText(data);
-    bins[i] = { name, type, data };
-    q += 4 + size;
-  }
-  if (!digest) throw new AerospikeError('scan record without a digest', ClientCode.PROTOCOL);
-  return { record: { namespace, digest, set, key, generation, voidTime, bins }, end: q };
+  return {
+    namespace: memo.ns.get(b, v.nsStart, v.nsEnd),
+    digest: b.subarray(v.digestStart, v.digestEnd),
+    set: v.setEnd > v.setStart ? memo.set.get(b, v.setStart, v.setEnd) : null,
+    key: v.keyType >= 0 ? decodeKey(v.keyType, b.subarray(v.keyStart, v.keyEnd)) : null,
+    generation: v.generation,
+    voidTime: v.voidTime,
+    bins,
+  };
 }

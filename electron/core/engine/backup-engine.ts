@@ -8,12 +8,13 @@ import { stringify } from 'yaml';
 import type { AerospikeCluster } from '../aerospike/cluster.js';
 import { AerospikeError, ClientCode } from '../aerospike/errors.js';
 import { inSets, modifiedWindow, exp, type Exp } from '../aerospike/filter-exp.js';
-import { partitionStates, scanPartitions } from '../aerospike/partition-scan.js';
+import { partitionStates, scanPartitionFrames } from '../aerospike/partition-scan.js';
 import { backupRoot, dataFileName, METADATA_FILE, namespaceDir } from '../catalog/layout.js';
 import { AsbRecordEncoder, encodeAsbHeader } from '../format/asb-writer.js';
 import type { SecondaryIndex, UdfModule } from '../model/record.js';
 import type { BackupStorage } from '../storage/storage.js';
-import { partitionId } from '../wire/digest.js';
+import { partitionIdAt } from '../wire/digest.js';
+import { WireRecordView } from '../wire/record-view.js';
 import type { BackupFileEntry, BackupMetadata } from '../../../shared/schemas/backup-metadata.js';
 import type { BackupRequest } from '../../../shared/schemas/backup-request.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
@@ -191,7 +192,7 @@ async function backupNamespace(
       }
     };
     const states = partitionStates(slice);
-    const records = scanPartitions(
+    const frames = scanPartitionFrames(
       deps.cluster,
       {
         namespace,
@@ -203,21 +204,23 @@ async function backupNamespace(
         maxRetries: req['max-retries'],
         retryDelayMs: req['retry-delay'],
         signal,
-        // Records are encoded (copied) before the next batch is asked for.
+        // Records are encoded (copied) before the next frame is asked for.
         reuseBuffers: true,
       },
       states,
     );
-    for await (const batch of records) {
-      for (const rec of batch) {
+    const view = new WireRecordView();
+    for await (const frame of frames) {
+      for (const start of frame.starts) {
         if (remaining <= 0) break;
         remaining--;
         const before = encoder.pending;
-        encoder.append(rec);
+        view.parse(frame.body, start);
+        encoder.appendWire(view);
         chunkRecords++;
         tracker.add(1, encoder.pending - before);
         if (!sink) sink = await openSink(deps, dir, nextName(), encodeAsbHeader({ namespace, firstFile: false }), openSinks);
-        const pid = partitionId(rec.digest);
+        const pid = partitionIdAt(frame.body, view.digestStart);
         // Records arrive partition by partition: only note a partition when it changes.
         if (pid !== lastPid) {
           sink.partitions.add(pid);

@@ -2,9 +2,10 @@
  * Encoder for the `.asb` text format, version 3.1 (asb-format.md §1–§4), byte-compatible with
  * asbackup: same line order, same escaping, same `%.17g` doubles, base64 blobs unless compact.
  */
-import { Particle, type BackupRecord, type Bin, type SecondaryIndex, type UdfModule, type UserKey } from '../model/record.js';
+import { Particle, type BackupRecord, type SecondaryIndex, type UdfModule, type UserKey } from '../model/record.js';
 import { base64Length, writeBase64 } from './base64-bytes.js';
 import { formatDoubleG17 } from './c-double-format.js';
+import type { WireRecordView } from '../wire/record-view.js';
 
 export const ASB_VERSION_LINE = 'Version 3.1\n';
 
@@ -142,12 +143,6 @@ export class AsbRecordEncoder {
     this.buf[this.pos++] = c;
   }
 
-  private raw(data: Uint8Array): void {
-    this.ensure(data.length);
-    this.buf.set(data, this.pos);
-    this.pos += data.length;
-  }
-
   /** Escapes on bytes, as asbackup does, so multi-byte UTF-8 passes through untouched. */
   private token(s: string): void {
     if (!NEEDS_ESCAPE.test(s)) {
@@ -172,139 +167,235 @@ export class AsbRecordEncoder {
       return;
     }
     const bytes = Buffer.from(s, 'utf8');
-    this.ensure(bytes.length * 2);
+    this.tokenBytes(bytes, 0, bytes.length);
+  }
+
+  /** A token given as UTF-8 bytes `src[start, end)`, escaped as `token()` does. */
+  private tokenBytes(src: Buffer, start: number, end: number): void {
+    this.ensure((end - start) * 2);
     const b = this.buf;
-    for (const c of bytes) {
-      if (c === SP || c === LF || c === BACKSLASH) b[this.pos++] = BACKSLASH;
-      b[this.pos++] = c;
+    let o = this.pos;
+    for (let i = start; i < end; i++) {
+      const c = src[i]!;
+      if (c === SP || c === LF || c === BACKSLASH) b[o++] = BACKSLASH;
+      b[o++] = c;
     }
+    this.pos = o;
   }
 
-  /** `<len> <raw bytes>` */
-  private lengthPrefixed(data: Uint8Array): void {
-    this.ascii(String(data.length));
-    this.byte(SP);
-    this.raw(data);
+  /** `<len> <raw bytes>` of `src[start, end)` */
+  private lengthPrefixed(src: Buffer, start = 0, end = src.length): void {
+    const n = end - start;
+    this.ascii(String(n));
+    this.ensure(n + 1);
+    const b = this.buf;
+    b[this.pos++] = SP;
+    if (n <= 32) {
+      // Short values are cheaper to copy by hand than through a native call.
+      let o = this.pos;
+      for (let i = start; i < end; i++) b[o++] = src[i]!;
+    } else {
+      src.copy(b, this.pos, start, end);
+    }
+    this.pos += n;
   }
 
-  /** `<b64len> <base64>` */
-  private base64(data: Uint8Array): void {
-    const n = base64Length(data.length);
+  /** `<b64len> <base64>` of `src[start, end)` */
+  private base64(src: Uint8Array, start = 0, end = src.length): void {
+    const n = base64Length(end - start);
     this.ascii(String(n));
     this.ensure(n + 1);
     this.buf[this.pos++] = SP;
-    this.pos = writeBase64(this.buf, this.pos, data);
+    this.pos = writeBase64(this.buf, this.pos, src, start, end);
+  }
+
+  /** Readers reject these (asb-format.md §6), so refuse to write a file nobody can restore. */
+  private static check(generation: number, voidTime: number, nBins: number): void {
+    if (!Number.isInteger(generation) || generation < 0 || generation > 0xffff) throw new AsbEncodeError(`generation ${generation} is outside 0..65535`);
+    if (!Number.isInteger(voidTime) || voidTime < 0 || voidTime > 0xffffffff) throw new AsbEncodeError(`void time ${voidTime} is outside 0..4294967295`);
+    if (nBins > 0xffff) throw new AsbEncodeError(`${nBins} bins exceed the limit of 65535`);
+  }
+
+  /** `+ d <base64 digest>` */
+  private digest(src: Buffer, start: number, end: number): void {
+    if (end - start !== 20) throw new AsbEncodeError(`digest must be 20 bytes, got ${end - start}`);
+    this.prefix(PLUS, 0x64, false); // d
+    this.ensure(29);
+    this.pos = writeBase64(this.buf, this.pos, src, start, end);
+    this.buf[this.pos++] = LF;
+  }
+
+  /** `+ g`, `+ t` and `+ b` lines. */
+  private counters(generation: number, voidTime: number, nBins: number): void {
+    this.prefix(PLUS, 0x67, false); // g
+    this.ascii(String(generation));
+    this.byte(LF);
+    this.prefix(PLUS, 0x74, false); // t
+    this.ascii(String(voidTime));
+    this.byte(LF);
+    this.prefix(PLUS, 0x62, false); // b
+    this.ascii(String(nBins));
+    this.byte(LF);
+  }
+
+  /**
+   * Appends the record a scan-response view points at, transcoding straight from the response
+   * bytes: the same text `append()` writes for the decoded record, without building it.
+   */
+  appendWire(v: WireRecordView): void {
+    const b = v.buf;
+    AsbRecordEncoder.check(v.generation, v.voidTime, v.nBins);
+    if (v.keyType >= 0) this.wireKey(v.keyType, b, v.keyStart, v.keyEnd);
+    this.prefix(PLUS, 0x6e, false); // n
+    this.tokenBytes(b, v.nsStart, v.nsEnd);
+    this.byte(LF);
+    this.digest(b, v.digestStart, v.digestEnd);
+    if (v.setEnd > v.setStart) {
+      this.prefix(PLUS, 0x73, false); // s
+      this.tokenBytes(b, v.setStart, v.setEnd);
+      this.byte(LF);
+    }
+    this.counters(v.generation, v.voidTime, v.nBins);
+    for (let i = 0; i < v.nBins; i++) {
+      v.nextBin();
+      this.bin(v.binType, b, v.dataStart, v.dataEnd, v);
+    }
+  }
+
+  /** The key line for a key as the server sends it (particle type, then its bytes). */
+  private wireKey(type: number, src: Buffer, start: number, end: number): void {
+    this.prefix(PLUS, 0x6b, false); // k
+    switch (type) {
+      case Particle.INTEGER:
+        this.ascii('I ');
+        this.ascii(integerText(src, start, end, 'key') ?? AsbRecordEncoder.fail(`an integer key needs 8 bytes, got ${end - start}`));
+        break;
+      case Particle.FLOAT:
+        if (end - start !== 8) AsbRecordEncoder.fail(`a double key needs 8 bytes, got ${end - start}`);
+        this.ascii('D ');
+        this.ascii(formatDoubleG17(src.readDoubleBE(start)));
+        break;
+      case Particle.STRING:
+        this.ascii('S ');
+        this.lengthPrefixed(src, start, end);
+        break;
+      default:
+        this.bytesKey(src, start, end);
+    }
+    this.byte(LF);
+  }
+
+  private bytesKey(src: Buffer, start: number, end: number): void {
+    if (this.compact) {
+      this.ascii('B! ');
+      this.lengthPrefixed(src, start, end);
+    } else {
+      this.ascii('B ');
+      this.base64(src, start, end);
+    }
+  }
+
+  private static fail(message: string): never {
+    throw new AsbEncodeError(message);
   }
 
   private record(rec: BackupRecord): void {
-    // Readers reject these (asb-format.md §6), so refuse to write a file nobody can restore.
-    if (!Number.isInteger(rec.generation) || rec.generation < 0 || rec.generation > 0xffff) throw new AsbEncodeError(`generation ${rec.generation} is outside 0..65535`);
-    if (!Number.isInteger(rec.voidTime) || rec.voidTime < 0 || rec.voidTime > 0xffffffff) throw new AsbEncodeError(`void time ${rec.voidTime} is outside 0..4294967295`);
-    if (rec.bins.length > 0xffff) throw new AsbEncodeError(`${rec.bins.length} bins exceed the limit of 65535`);
+    AsbRecordEncoder.check(rec.generation, rec.voidTime, rec.bins.length);
     if (rec.key !== null) this.key(rec.key);
     this.prefix(PLUS, 0x6e, false); // n
     this.token(rec.namespace);
     this.byte(LF);
-    if (rec.digest.length !== 20) throw new AsbEncodeError(`digest must be 20 bytes, got ${rec.digest.length}`);
-    this.prefix(PLUS, 0x64, false); // d
-    this.ensure(29);
-    this.pos = writeBase64(this.buf, this.pos, rec.digest);
-    this.buf[this.pos++] = LF;
+    this.digest(rec.digest, 0, rec.digest.length);
     if (rec.set !== null) {
       this.prefix(PLUS, 0x73, false); // s
       this.token(rec.set);
       this.byte(LF);
     }
-    this.prefix(PLUS, 0x67, false); // g
-    this.ascii(String(rec.generation));
-    this.byte(LF);
-    this.prefix(PLUS, 0x74, false); // t
-    this.ascii(String(rec.voidTime));
-    this.byte(LF);
-    this.prefix(PLUS, 0x62, false); // b
-    this.ascii(String(rec.bins.length));
-    this.byte(LF);
-    for (const bin of rec.bins) this.bin(bin);
+    this.counters(rec.generation, rec.voidTime, rec.bins.length);
+    for (const bin of rec.bins) this.bin(bin.type, bin.data, 0, bin.data.length, bin.name);
   }
 
   private key(key: UserKey): void {
+    this.prefix(PLUS, 0x6b, false); // k
     switch (key.type) {
       case 'int':
-        this.prefix(PLUS, 0x6b, false);
         this.ascii('I ');
         this.ascii(key.value.toString());
         break;
       case 'double':
-        this.prefix(PLUS, 0x6b, false);
         this.ascii('D ');
         this.ascii(formatDoubleG17(key.value));
         break;
       case 'string':
-        this.prefix(PLUS, 0x6b, false);
         this.ascii('S ');
         this.lengthPrefixed(key.value);
         break;
       case 'bytes':
-        this.prefix(PLUS, 0x6b, false);
-        if (this.compact) {
-          this.ascii('B! ');
-          this.lengthPrefixed(key.value);
-        } else {
-          this.ascii('B ');
-          this.base64(key.value);
-        }
+        this.bytesKey(key.value, 0, key.value.length);
         break;
     }
     this.byte(LF);
   }
 
-  private bin(bin: Bin): void {
-    const d = bin.data;
-    switch (bin.type) {
+  /** The bin's name, given as text or, from the wire, by the view positioned on the bin. */
+  private binName(name: string | WireRecordView): void {
+    if (typeof name === 'string') this.token(name);
+    else this.tokenBytes(name.buf, name.nameStart, name.nameEnd);
+  }
+
+  private static binError(name: string | WireRecordView, message: string): never {
+    const text = typeof name === 'string' ? name : name.buf.toString('utf8', name.nameStart, name.nameEnd);
+    throw new AsbEncodeError(`bin '${text}': ${message}`);
+  }
+
+  /** One `- ` line for a bin whose value bytes are `d[start, end)`. */
+  private bin(type: number, d: Buffer, start: number, end: number, name: string | WireRecordView): void {
+    switch (type) {
       case Particle.NIL:
         this.prefix(DASH, 0x4e, false); // N
-        this.token(bin.name);
+        this.binName(name);
         break;
       case Particle.BOOL:
         this.prefix(DASH, 0x5a, false); // Z
-        this.token(bin.name);
+        this.binName(name);
         this.ensure(2);
         this.buf[this.pos++] = SP;
-        this.buf[this.pos++] = d.length > 0 && d[0] !== 0 ? 0x54 : 0x46; // T / F
+        this.buf[this.pos++] = end > start && d[start] !== 0 ? 0x54 : 0x46; // T / F
         break;
-      case Particle.INTEGER:
+      case Particle.INTEGER: {
+        const text = integerText(d, start, end) ?? AsbRecordEncoder.binError(name, `an integer needs 1 to 8 bytes, got ${end - start}`);
         this.prefix(DASH, 0x49, false); // I
-        this.token(bin.name);
+        this.binName(name);
         this.byte(SP);
-        this.ascii(integerText(d, bin.name));
+        this.ascii(text);
         break;
+      }
       case Particle.FLOAT:
-        if (d.length !== 8) throw new AsbEncodeError(`bin '${bin.name}': a double needs 8 bytes, got ${d.length}`);
+        if (end - start !== 8) AsbRecordEncoder.binError(name, `a double needs 8 bytes, got ${end - start}`);
         this.prefix(DASH, 0x44, false); // D
-        this.token(bin.name);
+        this.binName(name);
         this.byte(SP);
-        this.ascii(formatDoubleG17(d.readDoubleBE(0), (d[0]! & 0x80) !== 0));
+        this.ascii(formatDoubleG17(d.readDoubleBE(start), (d[start]! & 0x80) !== 0));
         break;
       case Particle.STRING:
         this.prefix(DASH, 0x53, false); // S
-        this.token(bin.name);
+        this.binName(name);
         this.byte(SP);
-        this.lengthPrefixed(d);
+        this.lengthPrefixed(d, start, end);
         break;
       case Particle.GEOJSON:
         this.prefix(DASH, 0x47, false); // G
-        this.token(bin.name);
+        this.binName(name);
         this.byte(SP);
-        this.lengthPrefixed(d);
+        this.lengthPrefixed(d, start, end);
         break;
       default: {
-        const letter = BLOB_LETTER.get(bin.type);
-        if (letter === undefined) throw new AsbEncodeError(`bin '${bin.name}': particle type ${bin.type} has no .asb form`);
+        const letter = BLOB_LETTER.get(type) ?? AsbRecordEncoder.binError(name, `particle type ${type} has no .asb form`);
         this.prefix(DASH, letter, this.compact);
-        this.token(bin.name);
+        this.binName(name);
         this.byte(SP);
-        if (this.compact) this.lengthPrefixed(d);
-        else this.base64(d);
+        if (this.compact) this.lengthPrefixed(d, start, end);
+        else this.base64(d, start, end);
       }
     }
     this.byte(LF);
@@ -350,17 +441,22 @@ export class AsbRecordEncoder {
   }
 }
 
-/** Decimal text of an INTEGER particle (8-byte BE two's complement; shorter forms sign-extend). */
-function integerText(d: Buffer, name: string): string {
-  if (d.length === 8) {
-    const hi = d.readInt32BE(0);
+/**
+ * Decimal text of an INTEGER particle `d[start, end)` (8-byte BE two's complement; shorter forms
+ * sign-extend), or null when it has no integer length.
+ */
+function integerText(d: Buffer, start: number, end: number, only8?: 'key'): string | null {
+  const n = end - start;
+  if (n === 8) {
+    const hi = d.readInt32BE(start);
     // Within ±2^53 a double holds the value exactly, which avoids a BigInt per bin.
-    if (hi >= -0x200000 && hi < 0x200000) return String(hi * 0x100000000 + d.readUInt32BE(4));
-    return d.readBigInt64BE(0).toString();
+    if (hi >= -0x200000 && hi < 0x200000) return String(hi * 0x100000000 + d.readUInt32BE(start + 4));
+    return d.readBigInt64BE(start).toString();
   }
-  if (d.length >= 1 && d.length <= 6) return String(d.readIntBE(0, d.length));
-  if (d.length === 7) return String(d.readIntBE(0, 1) * 0x1000000000000 + d.readUIntBE(1, 6));
-  throw new AsbEncodeError(`bin '${name}': an integer needs 1 to 8 bytes, got ${d.length}`);
+  if (only8) return null;
+  if (n >= 1 && n <= 6) return String(d.readIntBE(start, n));
+  if (n === 7) return String(d.readIntBE(start, 1) * 0x1000000000000 + d.readUIntBE(start + 1, 6));
+  return null;
 }
 
 const plainEncoder = new AsbRecordEncoder();

@@ -20,15 +20,15 @@ export function base64Length(n: number): number {
   return Math.ceil(n / 3) * 4;
 }
 
-/** Writes base64 of `src` at `target[offset]` (room must exist); returns the end offset. */
-export function writeBase64(target: Buffer, offset: number, src: Uint8Array): number {
-  const n = src.length;
-  if (n >= NATIVE_ENCODE_FROM) {
+/** Writes base64 of `src[start, end)` at `target[offset]` (room must exist); returns the end offset. */
+export function writeBase64(target: Buffer, offset: number, src: Uint8Array, start = 0, end = src.length): number {
+  if (end - start >= NATIVE_ENCODE_FROM) {
     const b = src instanceof Buffer ? src : Buffer.from(src.buffer, src.byteOffset, src.length);
-    return offset + target.write(b.toString('base64'), offset, 'latin1');
+    return offset + target.write(b.toString('base64', start, end), offset, 'latin1');
   }
+  const n = end;
   let o = offset;
-  let i = 0;
+  let i = start;
   for (; i + 2 < n; i += 3) {
     const v = (src[i]! << 16) | (src[i + 1]! << 8) | src[i + 2]!;
     target[o++] = ENC[v >>> 18]!;

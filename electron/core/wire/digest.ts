@@ -15,6 +15,13 @@ export function computeDigest(set: string, keyType: number, keyBytes: Buffer): B
   return h.digest();
 }
 
+export const DIGEST_SIZE = 20;
+
 export function partitionId(digest: Buffer): number {
-  return (digest[0]! | (digest[1]! << 8)) & (N_PARTITIONS - 1);
+  return partitionIdAt(digest, 0);
+}
+
+/** Partition of the digest starting at `b[at]`. */
+export function partitionIdAt(b: Buffer, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8)) & (N_PARTITIONS - 1);
 }
