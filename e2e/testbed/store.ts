@@ -41,8 +41,12 @@ export class NamespaceStore {
    */
   private readonly order: Array<string[] | undefined> = new Array<string[] | undefined>(N_PARTITIONS);
   private count = 0;
-  /** Every set ever written: a real server keeps listing emptied sets with objects=0. */
-  private readonly knownSets = new Set<string>();
+  /**
+   * Objects per set, kept as records come and go (as the server does): counting on request
+   * walked every record on the testbed's one thread and stalled all traffic meanwhile. Every set
+   * ever written stays listed: a real server keeps listing emptied sets with objects=0.
+   */
+  private readonly setCounts = new Map<string, number>();
 
   constructor(
     readonly name: string,
@@ -70,12 +74,17 @@ export class NamespaceStore {
   put(r: StoredRecord): void {
     const part = this.partitions[partitionId(r.digest)]!;
     const k = r.digest.toString('latin1');
-    if (!part.has(k)) {
+    const old = part.get(k);
+    if (!old) {
       this.count++;
       this.order[partitionId(r.digest)] = undefined;
-    }
+    } else this.countSet(old.set, -1);
     part.set(k, r);
-    if (r.set) this.knownSets.add(r.set);
+    this.countSet(r.set, 1);
+  }
+
+  private countSet(set: string, delta: number): void {
+    if (set) this.setCounts.set(set, (this.setCounts.get(set) ?? 0) + delta);
   }
 
   delete(digest: Buffer): boolean {
@@ -84,7 +93,10 @@ export class NamespaceStore {
   }
 
   private remove(part: Map<string, StoredRecord>, pid: number, k: string): boolean {
-    if (!part.delete(k)) return false;
+    const r = part.get(k);
+    if (!r) return false;
+    part.delete(k);
+    this.countSet(r.set, -1);
     this.count--;
     this.order[pid] = undefined;
     return true;
@@ -123,9 +135,7 @@ export class NamespaceStore {
   }
 
   setStats(): Map<string, number> {
-    const out = new Map<string, number>([...this.knownSets].map((s) => [s, 0]));
-    for (const part of this.partitions) for (const r of part.values()) if (r.set) out.set(r.set, (out.get(r.set) ?? 0) + 1);
-    return out;
+    return new Map(this.setCounts);
   }
 
   /** Deletes records of `set` (or all when null) whose last update is strictly before `beforeLut`. */
@@ -135,6 +145,7 @@ export class NamespaceStore {
       for (const [k, r] of part) {
         if ((set === null || r.set === set) && r.lut < beforeLut) {
           part.delete(k);
+          this.countSet(r.set, -1);
           n++;
         }
       }
