@@ -49,8 +49,9 @@ const PLUS = 0x2b;
 const BANG = 0x21;
 
 /**
- * Encodes records into one reusable scratch buffer and hands out an exact-size copy, so a record
- * costs one allocation (pooled by Node when small) however many lines it has.
+ * Encodes records into one reusable buffer: writers append many records (`append`, or
+ * `appendWire` straight from a scan response) and `take` them as one chunk; `encode` hands out
+ * one record's exact-size copy.
  */
 export class AsbRecordEncoder {
   private buf: Buffer;
