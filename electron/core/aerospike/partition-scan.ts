@@ -10,11 +10,11 @@ import { BufferWriter } from '../wire/buffer-writer.js';
 import { DIGEST_SIZE, partitionIdAt } from '../wire/digest.js';
 import { beginProto, endProto, FieldType, Info1, Info3, OpType, writeField, writeMsgHeader, writeOp, writeStringField } from '../wire/message.js';
 import { ProtoType } from '../wire/proto.js';
+import { MSG_HEADER_SIZE, WireRecordView } from '../wire/record-view.js';
 import { ResultCode } from '../wire/result-code.js';
 import type { AerospikeCluster, ClusterNode } from './cluster.js';
 import { AerospikeError, ClientCode, isTransient } from './errors.js';
 import { decodeRecord, newDecodeMemo } from './record-decoder.js';
-import { MSG_HEADER_SIZE, WireRecordView } from '../wire/record-view.js';
 
 export interface PartitionState {
   pid: number;

@@ -269,7 +269,8 @@ export class AsbRecordEncoder {
     switch (type) {
       case Particle.INTEGER:
         this.ascii('I ');
-        this.ascii(integerText(src, start, end, 'key') ?? AsbRecordEncoder.fail(`an integer key needs 8 bytes, got ${end - start}`));
+        if (end - start !== 8) AsbRecordEncoder.fail(`an integer key needs 8 bytes, got ${end - start}`);
+        this.ascii(integerText(src, start, end)!);
         break;
       case Particle.FLOAT:
         if (end - start !== 8) AsbRecordEncoder.fail(`a double key needs 8 bytes, got ${end - start}`);
@@ -446,7 +447,7 @@ export class AsbRecordEncoder {
  * Decimal text of an INTEGER particle `d[start, end)` (8-byte BE two's complement; shorter forms
  * sign-extend), or null when it has no integer length.
  */
-function integerText(d: Buffer, start: number, end: number, only8?: 'key'): string | null {
+function integerText(d: Buffer, start: number, end: number): string | null {
   const n = end - start;
   if (n === 8) {
     const hi = d.readInt32BE(start);
@@ -454,7 +455,6 @@ function integerText(d: Buffer, start: number, end: number, only8?: 'key'): stri
     if (hi >= -0x200000 && hi < 0x200000) return String(hi * 0x100000000 + d.readUInt32BE(start + 4));
     return d.readBigInt64BE(start).toString();
   }
-  if (only8) return null;
   if (n >= 1 && n <= 6) return String(d.readIntBE(start, n));
   if (n === 7) return String(d.readIntBE(start, 1) * 0x1000000000000 + d.readUIntBE(start + 1, 6));
   return null;
