@@ -19,6 +19,12 @@ export const TidemarkMetadataSchema = z.object({
   type: z.enum(['full', 'incremental']),
   /** Upper time bound of the records (Unix ms), when the backup was sealed or bounded. */
   'modified-before': z.number().int().optional(),
+  /**
+   * The user's label of an on-demand backup. It lives here, under `tidemark`, because ABS and
+   * asrestore ignore keys they do not know in metadata.yaml and never read it from the .asb files,
+   * so a labelled backup stays byte-for-byte what they expect.
+   */
+  label: z.string().max(256).optional(),
   compression: z.enum(['none', 'zstd']),
   encryption: z.enum(['none', 'aes128', 'aes256']),
   sets: z.array(z.string()).optional(),

@@ -41,6 +41,8 @@ export const BackupRequestSchema = z.object({
   /** Unix ms; records last updated before it. */
   'modified-before': z.number().int().nonnegative().optional(),
   'no-records': z.boolean().default(false),
+  /** Written into metadata.yaml (see BackupMetadata's tidemark.label). */
+  label: z.string().min(1).max(256).optional(),
   'no-indexes': z.boolean().default(false),
   'no-udfs': z.boolean().default(false),
   'max-records': z.number().int().positive().optional(),

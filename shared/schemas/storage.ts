@@ -20,7 +20,7 @@ const S3PrefixSchema = z
     message: "must be a '/'-separated key prefix without empty, '.' or '..' segments",
   });
 
-export const LocalStorageSchema = z.object({
+export const LocalStorageSchema = z.strictObject({
   /** Root folder of the backup repository (ABS: `path`). */
   path: z.string().min(1, 'give the folder backups are stored in'),
 });
@@ -28,7 +28,7 @@ export const LocalStorageSchema = z.object({
 export const S3LogLevelSchema = z.enum(['OFF', 'FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE']);
 
 export const S3StorageSchema = z
-  .object({
+  .strictObject({
     bucket: z.string().regex(S3_BUCKET_NAME, 'not a valid S3 bucket name (3-63 letters, digits, ".", "-")'),
     /** Root path inside the bucket; the bucket's root when absent. */
     path: S3PrefixSchema.optional(),
@@ -79,7 +79,7 @@ export const S3StorageSchema = z
   });
 
 export const StorageSchema = z
-  .object({
+  .strictObject({
     'local-storage': LocalStorageSchema.optional(),
     's3-storage': S3StorageSchema.optional(),
     /** ABS knows these; Tidemark does not write to them yet, and says so instead of ignoring them. */

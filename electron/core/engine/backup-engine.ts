@@ -42,6 +42,8 @@ export interface BackupRunOptions {
   progressIntervalMs?: number;
   /** Warnings that do not stop the backup (e.g. an index the format cannot carry). */
   onWarning?: (message: string) => void;
+  /** Told the run's folder before anything is written (so a killed run can be cleaned up later). */
+  onStart?: (root: string, createdMs: number) => void;
 }
 
 export interface NamespaceBackup {
@@ -76,6 +78,7 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, opts: Back
   const now = deps.now ?? Date.now;
   const createdMs = now();
   const root = backupRoot(req.routine, req.type, createdMs);
+  opts.onStart?.(root, createdMs);
   const abort = new AbortController();
   const onOuterAbort = (): void => abort.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -267,6 +270,7 @@ async function backupNamespace(
       'tool-version': deps.toolVersion,
       type: req.type,
       ...(req['modified-before'] !== undefined ? { 'modified-before': req['modified-before'] } : {}),
+      ...(req.label !== undefined ? { label: req.label } : {}),
       compression: req.compression.mode,
       encryption: req.encryption.mode,
       ...(req['set-list'].length ? { sets: req['set-list'] } : {}),

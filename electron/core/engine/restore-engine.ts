@@ -35,6 +35,8 @@ export interface RestoreRunOptions {
   skipVerify?: boolean;
   /** Told about each record skipped under `skip-bad-records`. */
   onBadRecord?: (err: AsbParseError) => void;
+  /** Told which backups will be read, before any is opened (so nobody deletes them meanwhile). */
+  onPlan?: (keys: string[]) => void;
 }
 
 export interface RestoreResult {
@@ -86,6 +88,7 @@ export async function runRestore(deps: RestoreDeps, what: RestoreSource, policy:
   const { storage } = deps;
   let plan: RestorePlan | undefined;
   const keys = 'key' in what ? [what.key] : (plan = await planPointInTime(storage, what.routine, what.time)).steps.map((s) => s.key);
+  opts.onPlan?.(keys);
 
   // Everything is checked before anything is written.
   const prepared: Prepared[] = [];

@@ -1,0 +1,69 @@
+/**
+ * Where the config document lives. One JSON file, written atomically (temp file, fsync, rename)
+ * by `conf` in plain Node; the desktop app passes `electron-store`, which is `conf` underneath and
+ * writes the same format. The service never touches the file directly, so either can back it.
+ */
+import { existsSync, renameSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import Conf from 'conf';
+
+export type ReadResult = { state: 'missing' } | { state: 'ok'; doc: unknown } | { state: 'unreadable'; message: string };
+
+export interface ConfigDocumentStore {
+  /** Shown to users in messages. */
+  readonly path: string;
+  read(): ReadResult;
+  write(doc: Record<string, unknown>): void;
+  /** Renames the file aside (kept, never deleted) and returns the new path. */
+  moveAside(suffix: string): string | undefined;
+}
+
+/** conf keeps its own bookkeeping under this key; it is not part of Tidemark's config. */
+const CONF_INTERNAL = '__internal__';
+
+export class ConfFileStore implements ConfigDocumentStore {
+  private readonly conf: Conf<Record<string, unknown>>;
+
+  constructor(readonly path: string) {
+    const ext = extname(path);
+    if (ext !== '.json') throw new Error(`config file ${path}: must end in .json`);
+    this.conf = new Conf<Record<string, unknown>>({
+      cwd: dirname(path),
+      configName: basename(path, ext),
+      projectName: 'tidemark',
+      // A broken file must be reported and kept, never replaced by an empty one.
+      clearInvalidConfig: false,
+      // Secrets may be in it (keychain-encrypted or explicitly allowed): owner only.
+      configFileMode: 0o600,
+      watch: false,
+      serialize: (v) => `${JSON.stringify(v, null, 2)}\n`,
+      deserialize: (text) => {
+        const v: unknown = JSON.parse(text);
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('the file must hold one JSON object');
+        return v as Record<string, unknown>;
+      },
+    });
+  }
+
+  read(): ReadResult {
+    if (!existsSync(this.path)) return { state: 'missing' };
+    try {
+      const doc = { ...this.conf.store };
+      delete doc[CONF_INTERNAL];
+      return { state: 'ok', doc };
+    } catch (err) {
+      return { state: 'unreadable', message: (err as Error).message };
+    }
+  }
+
+  write(doc: Record<string, unknown>): void {
+    this.conf.store = doc;
+  }
+
+  moveAside(suffix: string): string | undefined {
+    if (!existsSync(this.path)) return undefined;
+    const to = join(dirname(this.path), `${basename(this.path)}.${suffix}`);
+    renameSync(this.path, to);
+    return to;
+  }
+}

@@ -1,0 +1,297 @@
+import { z } from 'zod';
+import { RoutineHooksSchema } from './hooks.js';
+import { PartitionSpecSchema } from './backup-request.js';
+import { StorageSchema } from './storage.js';
+
+/**
+ * Tidemark's configuration in the shape of an ABS v2 config file (`dto.Config`): the same
+ * sections and kebab-case field names, so an ABS config imports as it is and exports back into a
+ * file ABS accepts. Fields ABS has and Tidemark does not act on are refused with a message rather
+ * than silently ignored; Tidemark's own additions are marked as such.
+ *
+ * Objects are strict: an unknown field is an error naming it, so a typo never turns into a
+ * silently ignored setting.
+ */
+
+/** A name used as a map key and, for routines, as a storage path segment. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const NameSchema = z.string().regex(NAME_PATTERN, 'names start with a letter or digit and use only letters, digits, ".", "_" or "-" (at most 128)');
+
+/** Values stored encrypted by the desktop app's OS keychain carry this prefix. */
+export const KEYCHAIN_PREFIX = 'keychain:v1:';
+
+const upper = (v: unknown): unknown => (typeof v === 'string' ? v.toUpperCase() : v);
+
+export const SeedNodeSchema = z.strictObject({
+  'host-name': z.string().min(1, 'give the host name or address of a node').max(253),
+  port: z.number().int().min(1).max(65535).default(3000),
+  'tls-name': z.string().min(1).optional(),
+});
+
+export const CredentialsSchema = z
+  .strictObject({
+    user: z.string().min(1).max(63).optional(),
+    /** Plain text (or keychain-encrypted, see KEYCHAIN_PREFIX). Prefer password-path or password-env. */
+    password: z.string().min(1).max(4096).optional(),
+    /** A file holding the password; ABS's own key. */
+    'password-path': z.string().min(1).max(4096).optional(),
+    /** Tidemark: an environment variable holding the password. */
+    'password-env': z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    'auth-mode': z.preprocess(upper, z.enum(['INTERNAL', 'EXTERNAL', 'EXTERNAL_INSECURE', 'PKI'])).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const sources = (['password', 'password-path', 'password-env'] as const).filter((k) => c[k] !== undefined);
+    if (sources.length > 1) ctx.addIssue({ code: 'custom', path: [sources[1]!], message: `give one of password, password-path or password-env, not ${sources.join(' and ')}` });
+    if (sources.length > 0 && c.user === undefined) ctx.addIssue({ code: 'custom', path: ['user'], message: 'a password needs a user' });
+    if (c.user !== undefined && sources.length === 0) ctx.addIssue({ code: 'custom', path: ['password-path'], message: 'a user needs a password (password-path, password-env or password)' });
+    if (c['auth-mode'] !== undefined && c['auth-mode'] !== 'INTERNAL') ctx.addIssue({ code: 'custom', path: ['auth-mode'], message: `auth mode ${c['auth-mode']} is not supported yet (only INTERNAL)` });
+  });
+
+export const AerospikeClusterSchema = z
+  .strictObject({
+    label: z.string().max(256).optional(),
+    'seed-nodes': z.array(SeedNodeSchema).min(1, 'give at least one seed node').max(64),
+    credentials: CredentialsSchema.optional(),
+    /** Milliseconds. */
+    'conn-timeout': z.number().int().min(1).max(600_000).optional(),
+    /** Scans this cluster serves at once across all routines (ABS). */
+    'max-parallel-scans': z.number().int().min(1).max(1024).optional(),
+    'use-services-alternate': z.boolean().optional(),
+    tls: z.unknown().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.tls !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'TLS connections are not supported yet' });
+    if (c['use-services-alternate'] === true) ctx.addIssue({ code: 'custom', path: ['use-services-alternate'], message: 'services-alternate is not supported yet' });
+  });
+
+export const PolicyCompressionSchema = z.strictObject({
+  mode: z.preprocess(upper, z.enum(['NONE', 'ZSTD'])).default('NONE'),
+  level: z.number().int().min(-7).max(22).optional(),
+});
+
+export const PolicyEncryptionSchema = z
+  .strictObject({
+    mode: z.preprocess(upper, z.enum(['NONE', 'AES128', 'AES256'])).default('NONE'),
+    'key-file': z.string().min(1).max(4096).optional(),
+    'key-env': z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    'key-secret': z.string().optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e['key-secret'] !== undefined) ctx.addIssue({ code: 'custom', path: ['key-secret'], message: 'Aerospike Secret Agent keys are not supported yet: use key-file or key-env' });
+    const n = Number(e['key-file'] !== undefined) + Number(e['key-env'] !== undefined);
+    if (e.mode !== 'NONE' && n !== 1) ctx.addIssue({ code: 'custom', path: ['key-file'], message: 'encryption needs exactly one of key-file or key-env' });
+  });
+
+/** ABS v3's retention: keep the newest `full` full backups and the incrementals of the newest `incremental` of them. */
+export const RetentionSchema = z.strictObject({
+  full: z.number().int().min(1, 'keep at least one full backup').max(100_000).optional(),
+  incremental: z.number().int().min(0).max(100_000).optional(),
+});
+
+/** "30d", "12h", "90m", "2w" or milliseconds. */
+const DURATION = /^(\d{1,9})(ms|s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+export const DurationSchema = z.union([z.number().int().min(1), z.string().regex(DURATION, 'a duration like 30d, 12h, 90m or 2w')]);
+export type Duration = z.infer<typeof DurationSchema>;
+export function durationMs(d: Duration): number {
+  if (typeof d === 'number') return d;
+  const m = DURATION.exec(d)!;
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+export const BackupPolicySchema = z
+  .strictObject({
+    parallel: z.number().int().min(1).max(256).optional(),
+    'socket-timeout': z.number().int().min(0).optional(),
+    'total-timeout': z.number().int().min(0).optional(),
+    'max-retries': z.number().int().min(0).max(1000).optional(),
+    /** Milliseconds. */
+    'retry-delay': z.number().int().min(0).optional(),
+    'records-per-second': z.number().int().min(0).optional(),
+    /** MiB per second written to storage (ABS's unit); 0 = unlimited. */
+    bandwidth: z.number().int().min(0).optional(),
+    /** MiB per file (ABS's unit); 0 = one file per worker. */
+    'file-limit': z.number().int().min(0).max(1024 * 1024).optional(),
+    'no-records': z.boolean().optional(),
+    'no-indexes': z.boolean().optional(),
+    'no-udfs': z.boolean().optional(),
+    /** Only records last changed before the backup started (ABS). */
+    sealed: z.boolean().optional(),
+    /** ABS v2's clean-up rule; ABS v3 replaced it with retention. */
+    'remove-files': z.enum(['KeepAll', 'RemoveAll', 'RemoveIncremental']).optional(),
+    compression: PolicyCompressionSchema.optional(),
+    encryption: PolicyEncryptionSchema.optional(),
+    retention: RetentionSchema.optional(),
+    /** Tidemark: also remove backups older than this (never the newest full backup). */
+    'max-age': DurationSchema.optional(),
+    /** Tidemark: stop after this many records. */
+    'max-records': z.number().int().min(1).optional(),
+    /** Tidemark: asbackup's compact output (bytes without base64 where possible). */
+    compact: z.boolean().optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p['remove-files'] !== undefined && p['remove-files'] !== 'KeepAll' && p.retention !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['remove-files'], message: 'give either remove-files (ABS v2) or retention, not both' });
+    }
+  });
+
+export const RoutineSchema = z
+  .strictObject({
+    'backup-policy': NameSchema,
+    'source-cluster': NameSchema,
+    storage: NameSchema,
+    'interval-cron': z.string().min(1, 'give a cron expression for full backups').max(256),
+    'incr-interval-cron': z.string().max(256).optional(),
+    /** Empty: every namespace of the cluster (ABS). */
+    namespaces: z.array(z.string().min(1).max(31)).max(64).default([]),
+    'set-list': z.array(z.string().min(1).max(63)).max(1024).optional(),
+    'bin-list': z.array(z.string().min(1).max(15)).max(1024).optional(),
+    /** ABS: a comma-separated list of partition ids and ranges, e.g. "0-1023,2048". */
+    'partition-list': z
+      .string()
+      .max(65536)
+      .refine((s) => s.split(',').every((p) => PartitionSpecSchema.safeParse(p.trim()).success), 'a comma-separated list of partition ids (0-4095) and inclusive ranges like 0-1023')
+      .optional(),
+    'prefer-racks': z.array(z.number().int().min(0)).max(64).optional(),
+    'secret-agent': z.string().optional(),
+    /** Tidemark (ABS v3 has it too): a disabled routine keeps its backups but is not scheduled. */
+    disabled: z.boolean().optional(),
+    /** Tidemark: commands or webhooks on a job's start, success and failure. */
+    hooks: RoutineHooksSchema.optional(),
+    /** Tidemark: scheduled runs are skipped (and recorded so) while the machine runs on battery. */
+    'skip-on-battery': z.boolean().optional(),
+    /** Tidemark: IANA time zone of the cron expressions; the machine's when absent. */
+    timezone: z.string().min(1).max(64).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r['secret-agent'] !== undefined) ctx.addIssue({ code: 'custom', path: ['secret-agent'], message: 'Aerospike Secret Agent is not supported yet' });
+    if (r['prefer-racks'] !== undefined && r['prefer-racks'].length > 0) ctx.addIssue({ code: 'custom', path: ['prefer-racks'], message: 'rack-aware reads are not supported yet' });
+    if (r.timezone !== undefined && !isTimeZone(r.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `'${r.timezone}' is not an IANA time zone (e.g. Europe/Berlin, UTC)` });
+  });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** ABS's `service` section: kept so an ABS file round-trips; Tidemark reads the HTTP port and log level. */
+export const ServiceSchema = z.strictObject({
+  http: z
+    .strictObject({
+      address: z.string().min(1).max(253).optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+      'context-path': z.string().max(256).optional(),
+      timeout: z.number().int().min(0).optional(),
+      rate: z.strictObject({ tps: z.number().int().min(0).optional(), size: z.number().int().min(0).optional(), 'white-list': z.array(z.string()).optional() }).optional(),
+    })
+    .optional(),
+  logger: z
+    .strictObject({
+      level: z.preprocess(upper, z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR'])).optional(),
+      format: z.preprocess(upper, z.enum(['PLAIN', 'JSON'])).optional(),
+      'stdout-writer': z.boolean().optional(),
+      'file-writer': z
+        .strictObject({
+          filename: z.string().optional(),
+          maxsize: z.number().int().min(0).optional(),
+          maxage: z.number().int().min(0).optional(),
+          maxbackups: z.number().int().min(0).optional(),
+          compress: z.boolean().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+/** Tidemark's own settings; ABS ignores nothing here because ABS never sees it (export drops it). */
+export const TidemarkSettingsSchema = z.strictObject({
+  /** Write secrets given in plain text into this file as they are (off: refused). */
+  'plaintext-secrets': z.boolean().optional(),
+  /** Days of job history and events kept in the state database. */
+  'history-days': z.number().int().min(1).max(36500).optional(),
+  /** Days of log files kept. */
+  'log-days': z.number().int().min(1).max(3650).optional(),
+});
+
+const named = <T extends z.ZodType>(item: T) => z.record(NameSchema, item);
+
+export const ConfigSchema = z.strictObject({
+  'aerospike-clusters': named(AerospikeClusterSchema).default({}),
+  storage: named(StorageSchema).default({}),
+  'backup-policies': named(BackupPolicySchema).default({}),
+  'backup-routines': named(RoutineSchema).default({}),
+  'secret-agent': z
+    .record(z.string(), z.unknown())
+    .optional()
+    .refine((s) => s === undefined || Object.keys(s).length === 0, 'Aerospike Secret Agent is not supported yet'),
+  service: ServiceSchema.optional(),
+  tidemark: TidemarkSettingsSchema.optional(),
+});
+
+export type SeedNode = z.infer<typeof SeedNodeSchema>;
+export type Credentials = z.infer<typeof CredentialsSchema>;
+export type AerospikeClusterConfig = z.infer<typeof AerospikeClusterSchema>;
+export type BackupPolicyConfig = z.infer<typeof BackupPolicySchema>;
+export type RoutineConfig = z.infer<typeof RoutineSchema>;
+export type RoutineConfigInput = z.input<typeof RoutineSchema>;
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** The sections holding named entries, and what one entry of each is called in messages. */
+export const SECTIONS = {
+  'aerospike-clusters': 'cluster',
+  storage: 'storage',
+  'backup-policies': 'policy',
+  'backup-routines': 'routine',
+} as const;
+export type Section = keyof typeof SECTIONS;
+
+export interface ConfigIssue {
+  path: Array<string | number>;
+  message: string;
+}
+
+const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * Checks what a schema cannot: every routine's cluster, storage and policy exist. The lookups use
+ * own properties only, so a name like `constructor` never resolves to Object.prototype's.
+ */
+export function checkReferences(c: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [name, r] of Object.entries(c['backup-routines'])) {
+    const refs: Array<[keyof RoutineConfig, Section]> = [
+      ['source-cluster', 'aerospike-clusters'],
+      ['storage', 'storage'],
+      ['backup-policy', 'backup-policies'],
+    ];
+    for (const [field, section] of refs) {
+      const target = r[field] as string;
+      if (!has(c[section], target)) {
+        const known = Object.keys(c[section]);
+        issues.push({ path: ['backup-routines', name, field], message: `${SECTIONS[section]} '${target}' is not defined (${known.length ? `defined: ${known.join(', ')}` : `no ${SECTIONS[section]} is defined yet`})` });
+      }
+    }
+  }
+  return issues;
+}
+
+/** Routines that name `name` in `section` (what stops it from being deleted). */
+export function routinesUsing(c: Config, section: Exclude<Section, 'backup-routines'>, name: string): string[] {
+  const field = section === 'aerospike-clusters' ? 'source-cluster' : section === 'storage' ? 'storage' : 'backup-policy';
+  return Object.entries(c['backup-routines'])
+    .filter(([, r]) => r[field] === name)
+    .map(([n]) => n);
+}
+
+export function formatIssues(issues: readonly ConfigIssue[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`).join('; ');
+}
+
+export function zodIssues(err: z.ZodError, prefix: Array<string | number> = []): ConfigIssue[] {
+  return err.issues.map((i) => ({ path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: i.message }));
+}
