@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../core/version.js';
 import { registerBackupCommand } from './backup-command.js';
+import { registerConfigCommand } from './config-command.js';
+import { registerJobsCommands } from './jobs-command.js';
+import { registerRunCommand } from './run-command.js';
+import { registerScheduleCommand } from './schedule-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRestoreCommand } from './restore-command.js';
 import { registerTestbedCommand } from './testbed-command.js';
@@ -17,6 +21,10 @@ export function buildProgram(): Command {
   registerBackupCommand(program);
   registerRestoreCommand(program);
   registerVerifyCommand(program);
+  registerConfigCommand(program);
+  registerRunCommand(program);
+  registerJobsCommands(program);
+  registerScheduleCommand(program);
   registerTestbedCommand(program);
   return program;
 }

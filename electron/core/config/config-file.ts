@@ -22,14 +22,16 @@ export interface ConfigDocumentStore {
 const CONF_INTERNAL = '__internal__';
 
 export class ConfFileStore implements ConfigDocumentStore {
-  private readonly conf: Conf<Record<string, unknown>>;
-
   constructor(readonly path: string) {
-    const ext = extname(path);
-    if (ext !== '.json') throw new Error(`config file ${path}: must end in .json`);
-    this.conf = new Conf<Record<string, unknown>>({
-      cwd: dirname(path),
-      configName: basename(path, ext),
+    if (extname(path) !== '.json') throw new Error(`config file ${path}: must end in .json`);
+  }
+
+  /** conf reads the file when it is constructed, so a broken file fails here, inside read(). */
+  private conf(): Conf<Record<string, unknown>> {
+    const ext = extname(this.path);
+    return new Conf<Record<string, unknown>>({
+      cwd: dirname(this.path),
+      configName: basename(this.path, ext),
       projectName: 'tidemark',
       // A broken file must be reported and kept, never replaced by an empty one.
       clearInvalidConfig: false,
@@ -48,7 +50,7 @@ export class ConfFileStore implements ConfigDocumentStore {
   read(): ReadResult {
     if (!existsSync(this.path)) return { state: 'missing' };
     try {
-      const doc = { ...this.conf.store };
+      const doc = { ...this.conf().store };
       delete doc[CONF_INTERNAL];
       return { state: 'ok', doc };
     } catch (err) {
@@ -57,7 +59,7 @@ export class ConfFileStore implements ConfigDocumentStore {
   }
 
   write(doc: Record<string, unknown>): void {
-    this.conf.store = doc;
+    this.conf().store = doc;
   }
 
   moveAside(suffix: string): string | undefined {

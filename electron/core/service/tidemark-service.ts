@@ -5,7 +5,7 @@
  * source and config store.
  */
 import { dirname, join } from 'node:path';
-import type { Logger } from 'pino';
+import type { LevelWithSilent, Logger } from 'pino';
 import { listBackups, lastBackupStart } from '../catalog/catalog.js';
 import { ConfFileStore, type ConfigDocumentStore } from '../config/config-file.js';
 import { ConfigService } from '../config/config-service.js';
@@ -36,7 +36,7 @@ export interface ServiceOptions {
   configStore?: ConfigDocumentStore;
   /** Log to stdout as well as the daily file. */
   logStdout?: boolean;
-  logLevel?: string;
+  logLevel?: LevelWithSilent;
   storageTuning?: StorageTuning;
   runHooks?: typeof runHooks;
 }
