@@ -52,7 +52,7 @@ export function validateConfig(doc: unknown): { ok: true; config: Config } | { o
     for (const field of ['interval-cron', 'incr-interval-cron'] as const) {
       const expr = r[field];
       if (expr === undefined || (field === 'incr-interval-cron' && expr === '')) continue;
-      const problem = validateCron(expr, field);
+      const problem = validateCron(expr, field, r.timezone ? { timezone: r.timezone } : {});
       if (problem) issues.push({ path: ['backup-routines', name, field], message: problem });
     }
   }

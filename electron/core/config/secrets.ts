@@ -63,6 +63,14 @@ export function secretPaths(doc: Record<string, unknown>): string[] {
   return slots(doc).map((s) => s.path.join('.'));
 }
 
+/**
+ * Every secret a document holds, with its path as segments (names may contain '.', so a joined
+ * path is ambiguous) and its value as stored: plain, MASK or keychain-sealed.
+ */
+export function secretEntries(doc: Record<string, unknown>): Array<{ path: string[]; value: string }> {
+  return slots(doc).map((s) => ({ path: s.path, value: s.get()! }));
+}
+
 /** A deep copy with every secret value replaced by MASK. */
 export function maskSecrets<T extends object>(doc: T): T {
   const copy = structuredClone(doc) as Record<string, unknown>;
