@@ -48,9 +48,12 @@ function slots(doc: Record<string, unknown>): SecretSlot[] {
     for (const [event, list] of Object.entries(hooks ?? {})) {
       if (!Array.isArray(list)) continue;
       list.forEach((h, i) => {
-        const headers = obj(obj(h)?.headers);
-        for (const key of Object.keys(headers ?? {})) {
-          if (/authorization|token|secret|key|password|cookie/i.test(key)) slot(headers!, key, ['backup-routines', name, 'hooks', event, String(i), 'headers']);
+        // Header values and command environment variables with secret-looking names.
+        for (const field of ['headers', 'env']) {
+          const map = obj(obj(h)?.[field]);
+          for (const key of Object.keys(map ?? {})) {
+            if (/authorization|token|secret|key|password|passwd|cookie|credential/i.test(key)) slot(map!, key, ['backup-routines', name, 'hooks', event, String(i), field]);
+          }
         }
       });
     }

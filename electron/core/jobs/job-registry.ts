@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../service/clock.js';
 import type { Logger } from 'pino';
 import { runHooks } from '../hooks/hook-runner.js';
+import type { InstanceInfo } from '../state/liveness.js';
 import type { StateDatabase } from '../state/state-db.js';
 import type { Hook, RoutineHooks } from '../../../shared/schemas/hooks.js';
 import type { HookEvent, HookResult, Job, JobQuery, JobTrigger, JobType } from '../../../shared/schemas/job.js';
@@ -109,7 +110,7 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
       ...(spec.details ? { details: spec.details } : {}),
     };
     if (job.status === 'running') job['started-at'] = job['created-at'];
-    db.jobs.insert(job, db.instance);
+    db.jobs.insert(job, this.owner());
     const live: Live = { job, abort: new AbortController(), lastPersist: 0, uses: [] };
     this.live.set(job.id, live);
     this.emitJob('created', job);
@@ -145,7 +146,7 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
       ...(spec.backupType !== undefined ? { 'backup-type': spec.backupType } : {}),
       ...(spec.label !== undefined ? { label: spec.label } : {}),
     };
-    this.deps.db.jobs.insert(job, this.deps.db.instance);
+    this.deps.db.jobs.insert(job, this.owner());
     this.deps.db.events.append({ kind: 'job-finished', routine: spec.routine, jobId: job.id, message: `${describe(job)} skipped: ${reason}` });
     this.emitJob('finished', job);
     return job;
@@ -231,7 +232,7 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
     let releaseScans: (() => void) | undefined;
     try {
       if (spec.exclusive && spec.routine) {
-        locked = db.jobs.tryLockRoutine(spec.routine, job.id, db.instance);
+        locked = db.locks.tryLockRoutine(spec.routine, job.id, this.owner());
         if (!locked) {
           const busy = db.jobs.running({ routine: spec.routine }).find((j) => j.id !== job.id);
           return this.finish(live, 'skipped', { reason: `routine '${spec.routine}' is busy${busy ? ` (${busy.type} job ${busy.id} is running)` : ''}` });
@@ -258,7 +259,7 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
       return this.persistFinal(live, final);
     } finally {
       releaseScans?.();
-      if (locked && spec.routine) db.jobs.unlockRoutine(spec.routine, job.id);
+      if (locked && spec.routine) db.locks.unlockRoutine(spec.routine, job.id);
       this.live.delete(job.id);
     }
   }
@@ -300,7 +301,7 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
     const results: HookResult[] = await run(event, list, {
       id: job.id,
       type: job.type,
-      ...(job['backup-type'] ? { backupType: job['backup-type'] } : {}),
+      ...(job['backup-type'] ? { 'backup-type': job['backup-type'] } : {}),
       ...(job.routine ? { routine: job.routine } : {}),
       trigger: job.trigger,
       status: job.status,
@@ -308,8 +309,8 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
       ...(job.error ? { error: job.error } : {}),
       ...(job.stats?.records !== undefined ? { records: job.stats.records } : {}),
       ...(job.stats?.bytes !== undefined ? { bytes: job.stats.bytes } : {}),
-      ...(job['started-at'] !== undefined && job['finished-at'] !== undefined ? { durationMs: job['finished-at'] - job['started-at'] } : {}),
-      ...(Array.isArray(job.details?.keys) ? { keys: job.details.keys as string[] } : {}),
+      ...(job['started-at'] !== undefined && job['finished-at'] !== undefined ? { 'duration-ms': job['finished-at'] - job['started-at'] } : {}),
+      ...(Array.isArray(job.details?.keys) ? { 'backup-keys': job.details.keys as string[] } : {}),
     });
     job.hooks = [...(job.hooks ?? []), ...results];
     this.deps.db.jobs.update(job.id, { hooks: job.hooks });
@@ -336,6 +337,11 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
     this.live.delete(job.id);
     this.emitJob('finished', job);
     return { ...job };
+  }
+
+  /** This process in the database; registered on first use so read-only commands stay invisible. */
+  private owner(): InstanceInfo {
+    return this.deps.db.instances.self() ?? this.deps.db.instances.register();
   }
 
   private emitJob(type: JobEventType, job: Job): void {
