@@ -1,0 +1,131 @@
+/**
+ * Reading and writing profile and ABS config files as JSON or YAML.
+ *
+ * Both are read with the `yaml` package (JSON with its strict JSON schema) so that a duplicated
+ * key is an error in either syntax instead of the last one silently winning, as JSON.parse does.
+ *
+ * YAML numbers: ABS reads its config with Go's yaml.v3, which takes `10_000` as 10000 (a YAML 1.1
+ * habit ABS's own example file uses), while YAML 1.2 — the `yaml` package's default — reads it as
+ * the string "10_000". Decimal integers written with `_` between digit groups are therefore read
+ * as numbers, as ABS does; nothing else of YAML 1.1 is (`yes` stays text, as in yaml.v3). Written
+ * YAML quotes strings that would read back as such numbers.
+ */
+import { CST, parseDocument, Parser, stringify, type ScalarTag } from 'yaml';
+import { ProfileError } from './profile-error.js';
+
+export type TextFormat = 'json' | 'yaml';
+
+/** No config comes near this; a larger input is refused before it is parsed. */
+export const MAX_DOCUMENT_CHARS = 16 * 1024 * 1024;
+/**
+ * Deepest nesting of lists and maps read. A config needs under 10; the limit exists because
+ * the YAML composer recurses per level and, near the stack's end, V8 can abort the whole process
+ * instead of throwing — so depth is measured first, on the parser's (iterative) syntax tree.
+ */
+export const MAX_NESTING = 64;
+
+const underscoreInt: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  test: /^[-+]?[0-9]+(?:_[0-9]+)+$/,
+  resolve(source, onError) {
+    const n = Number(source.replace(/_/g, ''));
+    if (!Number.isSafeInteger(n)) onError(`${source} is too large a whole number`);
+    return n;
+  },
+};
+
+/** JSON when the text starts with `{` or `[`, otherwise YAML. */
+export function detectFormat(text: string): TextFormat {
+  return /^\s*[{[]/.test(text) ? 'json' : 'yaml';
+}
+
+/** Parses one JSON or YAML document into plain data; refuses anything a careful reader would not guess at. */
+export function parseDocumentText(text: string): { format: TextFormat; doc: unknown } {
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (source.length > MAX_DOCUMENT_CHARS) {
+    throw ProfileError.at('malformed', [], `the file has ${source.length} characters, more than the ${MAX_DOCUMENT_CHARS} any config could need`);
+  }
+  if (source.trim() === '') throw ProfileError.at('malformed', [], 'the file is empty');
+  const format = detectFormat(source);
+  const syntax = format === 'json' ? 'JSON' : 'YAML';
+  const deep = tooDeepAt(source);
+  if (deep !== undefined) {
+    throw ProfileError.at('malformed', deep.path, `not a config: lists and maps are nested more than ${MAX_NESTING} levels deep ${deep.path.length ? 'below here ' : ''}(line ${deep.line})`);
+  }
+  let doc: unknown;
+  try {
+    const parsed = parseDocument(source, {
+      schema: format === 'json' ? 'json' : 'core',
+      customTags: format === 'json' ? [] : [underscoreInt],
+      uniqueKeys: true,
+      strict: true,
+      // yaml.v3 (ABS) applies `<<` merge keys; a file sharing settings that way means the same here.
+      merge: format === 'yaml',
+      prettyErrors: true,
+    });
+    // Warnings (an unknown tag, say) mean a value would be read differently than written: refused too.
+    const problems = [...parsed.errors, ...parsed.warnings];
+    if (problems.length) {
+      throw ProfileError.at('malformed', [], `not valid ${syntax}: ${problems.slice(0, 3).map((e) => e.message.split('\n')[0]).join('; ')}`);
+    }
+    doc = parsed.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    if (err instanceof ProfileError) throw err;
+    const why = err instanceof RangeError ? 'it is nested too deeply' : (err as Error).message.split('\n')[0];
+    throw ProfileError.at('malformed', [], `not valid ${syntax}: ${why}`);
+  }
+  if (isCyclic(doc)) throw ProfileError.at('malformed', [], `not valid ${syntax} data: an alias refers to a node that contains it`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw ProfileError.at('malformed', [], `the file must hold one ${format === 'json' ? 'JSON object' : 'YAML mapping'}, not ${doc === null ? 'nothing' : Array.isArray(doc) ? 'a list' : `a ${typeof doc}`}`);
+  }
+  return { format, doc };
+}
+
+/** Whether data refers to itself (YAML `&a [*a]`); depth is bounded by MAX_NESTING otherwise. */
+function isCyclic(root: unknown): boolean {
+  const onPath = new Set<object>();
+  const visit = (v: unknown): boolean => {
+    if (typeof v !== 'object' || v === null) return false;
+    if (onPath.has(v)) return true;
+    onPath.add(v);
+    const cyclic = Object.values(v).some(visit);
+    onPath.delete(v);
+    return cyclic;
+  };
+  return visit(root);
+}
+
+/** Path segments reported for a too-deep node: enough to find the field, short enough to read. */
+const REPORTED_SEGMENTS = 8;
+
+/**
+ * Where nesting first exceeds MAX_NESTING, if it does: the line, and the path of the field under
+ * which it happens (its first segments). Walks the syntax tree with an explicit stack.
+ */
+function tooDeepAt(text: string): { line: number; path: Array<string | number> } | undefined {
+  const keyOf = (key: CST.Token | null | undefined): string => {
+    if (!key || !CST.isScalar(key)) return '?';
+    return CST.resolveAsScalar(key)?.value ?? '?';
+  };
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    const stack: Array<[CST.Token | null | undefined, number, Array<string | number>]> = [[token.value, 1, []]];
+    while (stack.length) {
+      const [t, depth, path] = stack.pop()!;
+      if (!t || (t.type !== 'block-map' && t.type !== 'block-seq' && t.type !== 'flow-collection')) continue;
+      if (depth > MAX_NESTING) return { line: text.slice(0, t.offset).split('\n').length, path: path.slice(0, REPORTED_SEGMENTS) };
+      const isList = t.type === 'block-seq' || (t.type === 'flow-collection' && t.start.source === '[');
+      t.items.forEach((item, i) => {
+        const seg = path.length < REPORTED_SEGMENTS ? [...path, isList ? i : keyOf(item.key)] : path;
+        stack.push([item.key, depth + 1, seg], [item.value, depth + 1, seg]);
+      });
+    }
+  }
+  return undefined;
+}
+
+export function stringifyDocument(doc: unknown, format: TextFormat): string {
+  if (format === 'json') return `${JSON.stringify(doc, null, 2)}\n`;
+  return stringify(doc, { customTags: [underscoreInt], lineWidth: 0, aliasDuplicateObjects: false });
+}
