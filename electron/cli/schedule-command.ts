@@ -8,7 +8,6 @@ export function registerScheduleCommand(program: Command): void {
     action('schedule', async (o: ServiceCliOptions) => {
       const service = await openService(o);
       try {
-        service.start();
         const runs = service.schedule();
         if (o.json) printJson(runs);
         else if (runs.length === 0) process.stdout.write('no routines are configured\n');

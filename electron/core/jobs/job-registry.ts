@@ -239,6 +239,7 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
         }
       }
       db.events.append({ kind: 'job-started', routine: spec.routine, jobId: job.id, message: `${describe(job)} started` });
+      this.deps.log.info({ job: job.id, type: job.type, routine: job.routine, trigger: job.trigger }, `${describe(job)} started`);
       this.emitJob('started', job);
       await this.hooks(live, spec, 'start');
       let scans: number | undefined;
@@ -328,6 +329,7 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
     const { db } = this.deps;
     const { id: _id, ...rest } = job;
     db.jobs.update(job.id, rest);
+    this.deps.log[job.status === 'failure' ? 'error' : 'info']({ job: job.id, status: job.status, stats: job.stats, error: job.error, reason: job.reason }, `${describe(job)} ${job.status}`);
     db.events.append({
       kind: 'job-finished',
       routine: job.routine,

@@ -55,7 +55,6 @@ export class TidemarkService {
   readonly jobs: JobRegistry;
   private readonly resources: Resources;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
-  private started = false;
 
   private constructor(
     readonly config: ConfigService,
@@ -83,8 +82,10 @@ export class TidemarkService {
     this.scheduler.on('changed', () => this.broadcast({ type: 'schedule-changed' }));
     this.config.on('changed', () => {
       this.broadcast({ type: 'config-changed' });
-      if (this.started) this.applySchedule();
+      this.applySchedule();
     });
+    // Known before start(), so next runs and pause work in one-shot commands that never schedule.
+    this.applySchedule();
   }
 
   /** Opens the config (reporting, never replacing, a broken file), the state database and the logger. */
@@ -112,8 +113,6 @@ export class TidemarkService {
 
   /** Starts the scheduler: catch-up of missed runs, then timers. */
   start(): void {
-    this.started = true;
-    this.applySchedule();
     this.scheduler.start();
   }
 
