@@ -16,6 +16,8 @@ export class ClusterSlots {
       const granted = Math.min(need, max - used);
       if (granted >= 1 && (granted === need || (this.waiting.get(cluster)?.length ?? 0) === 0)) {
         this.inUse.set(cluster, used + granted);
+        // Capacity left over goes to the next in line, who may need less than what was freed.
+        if (max - used - granted > 0) this.waiting.get(cluster)?.shift()?.();
         let released = false;
         return {
           granted,
