@@ -328,7 +328,8 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
   private persistFinal(live: Live, job: Job): Job {
     const { db } = this.deps;
     const { id: _id, ...rest } = job;
-    db.jobs.update(job.id, rest);
+    // A process that was wrongly judged dead (asleep past the stale limit) still finished it.
+    db.jobs.update(job.id, { ...rest, interrupted: undefined });
     this.deps.log[job.status === 'failure' ? 'error' : 'info']({ job: job.id, status: job.status, stats: job.stats, error: job.error, reason: job.reason }, `${describe(job)} ${job.status}`);
     db.events.append({
       kind: 'job-finished',

@@ -66,9 +66,12 @@ export async function exportProfile(config: Config, opts: ExportProfileOptions =
   const included: Array<{ path: string[]; value: string }> = [];
   const omitted: string[][] = [];
   for (const s of secretEntries(doc)) {
-    if (s.value.startsWith(KEYCHAIN_PREFIX) || s.value === MASK) {
+    if (s.value.startsWith(KEYCHAIN_PREFIX)) {
       omitted.push(s.path);
       warnings.push({ path: s.path, message: `${describeSecret(s.path)} is sealed by the desktop app's OS keychain, which this process cannot open: left out` });
+    } else if (s.value === MASK) {
+      omitted.push(s.path);
+      warnings.push({ path: s.path, message: `${describeSecret(s.path)} is masked in the config given to export (export the service's config, not a masked copy): left out` });
     } else if (opts.passphrase === undefined) {
       omitted.push(s.path);
       warnings.push({ path: s.path, message: `${describeSecret(s.path)} is left out (export with a passphrase to include it encrypted): an import keeps the current one or asks for it` });

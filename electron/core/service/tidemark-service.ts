@@ -107,6 +107,7 @@ export class TidemarkService {
     if (problem) logger.error({ file: problem.file, issues: problem.issues }, `config: ${problem.message}; running on the ${problem.running === 'last-good' ? 'last good copy' : 'empty configuration'}`);
     const db = openStateDatabase(join(dataDir, 'state.db'), clock);
     const service = new TidemarkService(config, db, logger, close, clock, dataDir, opts);
+    service.pruneHistory();
     await service.cleanUpInterrupted();
     return service;
   }
@@ -332,6 +333,15 @@ export class TidemarkService {
       this.log.error({ err, routine: routineName }, 'retention failed');
       return { error: (err as Error).message };
     }
+  }
+
+  /** Job history and events older than `tidemark.history-days` (default a year) are dropped. */
+  private pruneHistory(): void {
+    const days = this.config.config.tidemark?.['history-days'] ?? 365;
+    const before = this.clock.now() - days * 86_400_000;
+    const jobs = this.db.jobs.pruneFinished(before);
+    const events = this.db.events.prune(days * 86_400_000);
+    if (jobs || events) this.log.info({ jobs, events, days }, 'pruned old history');
   }
 
   /**

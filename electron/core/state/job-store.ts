@@ -145,6 +145,11 @@ export class JobStore {
     return rows.map((r) => r.id);
   }
 
+  /** Deletes finished jobs created before `beforeMs` (history retention); returns how many. */
+  pruneFinished(beforeMs: number): number {
+    return this.db.prepare(`DELETE FROM jobs WHERE created_at < ? AND status IN ('success', 'failure', 'canceled', 'skipped')`).run(beforeMs).changes;
+  }
+
   /** Marks the unfinished jobs of dead processes as interrupted failures; returns their ids. */
   sweepInterrupted(): string[] {
     return this.instances.sweep();
