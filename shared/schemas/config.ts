@@ -15,7 +15,92 @@ import { StorageSchema } from './storage.js';
 
 /** A name used as a map key and, for routines, as a storage path segment. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-export const NameSchema = z.string().regex(NAME_PATTERN, 'names start with a letter or digit and use only letters, digits, ".", "_" or "-" (at most 128)');
+
+/**
+ * Keys that name JavaScript's object machinery. As own keys of parsed JSON they are data, but
+ * any code that looks an entry up with `obj[name]` would find Object.prototype's members instead
+ * (and zod's records drop `__proto__` silently), so a config never uses them as names or fields.
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export const NameSchema = z
+  .string()
+  .regex(NAME_PATTERN, 'names start with a letter or digit and use only letters, digits, ".", "_" or "-" (at most 128)')
+  .refine((n) => !RESERVED_KEYS.has(n), { message: 'this name is reserved (it names JavaScript object internals); choose another', abort: true });
+
+/** Longest string anywhere in a config; the longest real field (a partition list) fits. */
+export const MAX_CONFIG_STRING = 65_536;
+/** Most items of one array or entries of one object anywhere in a config. */
+export const MAX_CONFIG_ENTRIES = 10_000;
+/** Deepest nesting below a section; real entries reach about 6 levels (a hook's env variable). */
+export const MAX_CONFIG_DEPTH = 16;
+
+/**
+ * Issues that make a value unfit to be config data at all: anything but JSON data (plain
+ * objects, arrays, strings, finite numbers, booleans, null), reserved keys, and sizes no config
+ * has. Checked on the raw input, before the schemas, because zod's records drop a `__proto__` key
+ * without a word and some fields (hook commands, storage paths) have no length limit of their own.
+ */
+export function plainDataIssues(value: unknown, path: Array<string | number> = []): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const walk = (v: unknown, at: Array<string | number>, depth: number): void => {
+    if (issues.length >= 100) return;
+    if (v === null || typeof v === 'boolean') return;
+    if (typeof v === 'string') {
+      if (v.length > MAX_CONFIG_STRING) issues.push({ path: at, message: `text of ${v.length} characters is too long (at most ${MAX_CONFIG_STRING})` });
+      return;
+    }
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) issues.push({ path: at, message: `${String(v)} is not a finite number` });
+      return;
+    }
+    if (typeof v !== 'object') {
+      issues.push({ path: at, message: `a ${typeof v} is not config data (give text, a number, true/false, a list or an object)` });
+      return;
+    }
+    if (depth > MAX_CONFIG_DEPTH) {
+      issues.push({ path: at, message: `nested too deeply (more than ${MAX_CONFIG_DEPTH} levels): no config field holds this` });
+      return;
+    }
+    if (Array.isArray(v)) {
+      if (v.length > MAX_CONFIG_ENTRIES) issues.push({ path: at, message: `a list of ${v.length} items is too long (at most ${MAX_CONFIG_ENTRIES})` });
+      else v.forEach((item: unknown, i) => walk(item, [...at, i], depth + 1));
+      return;
+    }
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = Object.prototype.toString.call(v).slice(8, -1);
+      issues.push({ path: at, message: kind === 'Object' ? 'must be a plain object (its prototype was replaced, e.g. by a __proto__ key)' : `a ${kind} is not config data (give text, a number, true/false, a list or an object)` });
+      return;
+    }
+    const keys = Object.keys(v);
+    if (keys.length > MAX_CONFIG_ENTRIES) {
+      issues.push({ path: at, message: `an object with ${keys.length} entries is too large (at most ${MAX_CONFIG_ENTRIES})` });
+      return;
+    }
+    for (const k of keys) {
+      if (RESERVED_KEYS.has(k)) issues.push({ path: [...at, k], message: `'${k}' is reserved (it names JavaScript object internals) and cannot be a name or field in a config` });
+      else if (k.length > 1024) issues.push({ path: [...at, `${k.slice(0, 32)}…`], message: `a key of ${k.length} characters is too long` });
+      else walk((v as Record<string, unknown>)[k], [...at, k], depth + 1);
+    }
+  };
+  walk(value, path, 0);
+  return issues;
+}
+
+/** `schema`, run only on input that passes plainDataIssues (types stay those of `schema`). */
+function plainData<T extends z.ZodType>(schema: T) {
+  return z
+    .custom<z.input<T>>()
+    .superRefine((v, ctx) => {
+      for (const i of plainDataIssues(v)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    })
+    .pipe(schema as unknown as z.ZodType<z.output<T>, z.input<T>>);
+}
+
+/** Longest delay Node's timers take; a larger one fires at once instead of never. */
+const MAX_TIMER_MS = 2_147_483_647;
+const timerMs = () => z.number().int().min(0).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (about 24.8 days)`);
 
 /** Values stored encrypted by the desktop app's OS keychain carry this prefix. */
 export const KEYCHAIN_PREFIX = 'keychain:v1:';
@@ -102,11 +187,11 @@ export function durationMs(d: Duration): number {
 export const BackupPolicySchema = z
   .strictObject({
     parallel: z.number().int().min(1).max(256).optional(),
-    'socket-timeout': z.number().int().min(0).optional(),
-    'total-timeout': z.number().int().min(0).optional(),
+    'socket-timeout': timerMs().optional(),
+    'total-timeout': timerMs().optional(),
     'max-retries': z.number().int().min(0).max(1000).optional(),
     /** Milliseconds. */
-    'retry-delay': z.number().int().min(0).optional(),
+    'retry-delay': timerMs().optional(),
     'records-per-second': z.number().int().min(0).optional(),
     /** MiB per second written to storage (ABS's unit); 0 = unlimited. */
     bandwidth: z.number().int().min(0).optional(),
@@ -185,8 +270,10 @@ export const ServiceSchema = z.strictObject({
       address: z.string().min(1).max(253).optional(),
       port: z.number().int().min(1).max(65535).optional(),
       'context-path': z.string().max(256).optional(),
-      timeout: z.number().int().min(0).optional(),
-      rate: z.strictObject({ tps: z.number().int().min(0).optional(), size: z.number().int().min(0).optional(), 'white-list': z.array(z.string()).optional() }).optional(),
+      timeout: timerMs().optional(),
+      rate: z
+        .strictObject({ tps: z.number().int().min(0).optional(), size: z.number().int().min(0).optional(), 'white-list': z.array(z.string().min(1).max(256)).max(1024).optional() })
+        .optional(),
     })
     .optional(),
   logger: z
@@ -196,7 +283,7 @@ export const ServiceSchema = z.strictObject({
       'stdout-writer': z.boolean().optional(),
       'file-writer': z
         .strictObject({
-          filename: z.string().optional(),
+          filename: z.string().min(1).max(4096).optional(),
           maxsize: z.number().int().min(0).optional(),
           maxage: z.number().int().min(0).optional(),
           maxbackups: z.number().int().min(0).optional(),
@@ -217,18 +304,17 @@ export const TidemarkSettingsSchema = z.strictObject({
   'log-days': z.number().int().min(1).max(3650).optional(),
 });
 
-const named = <T extends z.ZodType>(item: T) => z.record(NameSchema, item);
+const named = <T extends z.ZodType>(item: T) => plainData(z.record(NameSchema, item));
 
 export const ConfigSchema = z.strictObject({
   'aerospike-clusters': named(AerospikeClusterSchema).default({}),
   storage: named(StorageSchema).default({}),
   'backup-policies': named(BackupPolicySchema).default({}),
   'backup-routines': named(RoutineSchema).default({}),
-  'secret-agent': z
-    .record(z.string(), z.unknown())
+  'secret-agent': plainData(z.record(z.string(), z.unknown()))
     .optional()
     .refine((s) => s === undefined || Object.keys(s).length === 0, 'Aerospike Secret Agent is not supported yet'),
-  service: ServiceSchema.optional(),
+  service: plainData(ServiceSchema).optional(),
   tidemark: TidemarkSettingsSchema.optional(),
 });
 

@@ -72,7 +72,9 @@ function parseJson(source: string): unknown {
   try {
     doc = JSON.parse(source);
   } catch (err) {
-    throw ProfileError.at('malformed', [], `not valid JSON: ${(err as Error).message.slice(0, 300)}`);
+    // V8 quotes the text around the error; it may hold a secret, and messages end up in logs.
+    const why = (err as Error).message.replace(/,\s*(?:\.\.\.)?".*"(?:\.\.\.)?\s+is not valid JSON$/s, '').slice(0, 200);
+    throw ProfileError.at('malformed', [], `not valid JSON: ${why}`);
   }
   const problem = scanJson(source, MAX_NESTING);
   if (problem?.problem === 'too-deep') throw tooDeep(problem.path, lineAt(source, problem.offset));

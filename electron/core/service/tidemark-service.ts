@@ -53,7 +53,8 @@ export type ServiceEvent = JobEvent | { type: 'schedule-changed' } | { type: 'co
 export class TidemarkService {
   readonly scheduler: Scheduler;
   readonly jobs: JobRegistry;
-  private readonly resources: Resources;
+  /** Opens the clusters and storages the config names (for jobs built on the core). */
+  readonly resources: Resources;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
 
   private constructor(
