@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import {
   ConfigSchema,
+  NameSchema,
   SECTIONS,
   checkReferences,
   formatIssues,
@@ -57,6 +58,12 @@ export function validateConfig(doc: unknown): { ok: true; config: Config } | { o
     }
   }
   return issues.length ? { ok: false, issues } : { ok: true, config };
+}
+
+/** Names are checked before they are used as keys, so `__proto__` can never pass as an entry. */
+function checkName(section: Section, name: string): void {
+  const r = NameSchema.safeParse(name);
+  if (!r.success) throw ConfigError.at('invalid', [section, name], r.error.issues[0]?.message ?? 'not a valid name');
 }
 
 export class ConfigService extends EventEmitter<{ changed: [ConfigChange]; problem: [ConfigProblem | undefined] }> {
@@ -145,6 +152,7 @@ export class ConfigService extends EventEmitter<{ changed: [ConfigChange]; probl
 
   /** Adds (`create`), changes (`update`) or either (`upsert`) one named entry. */
   put(section: Section, name: string, value: unknown, mode: 'create' | 'update' | 'upsert' = 'upsert'): void {
+    checkName(section, name);
     this.mutate((doc) => {
       const entries = { ...((doc[section] as Record<string, unknown> | undefined) ?? {}) };
       const exists = Object.prototype.hasOwnProperty.call(entries, name);
@@ -158,6 +166,7 @@ export class ConfigService extends EventEmitter<{ changed: [ConfigChange]; probl
 
   /** Deletes one entry; a cluster, storage or policy that a routine uses is refused. */
   remove(section: Section, name: string): void {
+    checkName(section, name);
     this.mutate((doc) => {
       const entries = { ...((doc[section] as Record<string, unknown> | undefined) ?? {}) };
       if (!Object.prototype.hasOwnProperty.call(entries, name)) throw ConfigError.at('not-found', [section, name], `${SECTIONS[section]} '${name}' is not defined`);
