@@ -3,6 +3,7 @@ import { TOOL_VERSION } from '../core/version.js';
 import { registerBackupCommand } from './backup-command.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerJobsCommands } from './jobs-command.js';
+import { registerProfileCommand } from './profile-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScheduleCommand } from './schedule-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerJobsCommands(program);
   registerScheduleCommand(program);
+  registerProfileCommand(program);
   registerTestbedCommand(program);
   return program;
 }
