@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../core/version.js';
 import { registerBackupCommand } from './backup-command.js';
+import { registerCatalogCommands } from './catalog-commands.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerJobsCommands } from './jobs-command.js';
 import { registerProfileCommand } from './profile-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScheduleCommand } from './schedule-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRestoreCommand } from './restore-command.js';
 import { registerTestbedCommand } from './testbed-command.js';
@@ -22,10 +24,12 @@ export function buildProgram(): Command {
   registerBackupCommand(program);
   registerRestoreCommand(program);
   registerVerifyCommand(program);
+  registerCatalogCommands(program);
   registerConfigCommand(program);
   registerRunCommand(program);
   registerJobsCommands(program);
   registerScheduleCommand(program);
+  registerServeCommand(program);
   registerProfileCommand(program);
   registerTestbedCommand(program);
   return program;

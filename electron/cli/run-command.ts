@@ -63,7 +63,7 @@ export function registerRunCommand(program: Command): void {
           ...(o.delay ? { delayMs: o.delay } : {}),
         });
         started = job;
-        if (!o.json) process.stderr.write(`job ${job.id}: ${job['backup-type']} backup of '${routine}'${o.delay ? ` starts in ${o.delay} ms` : ''}\n`);
+        process.stderr.write(`job ${job.id}: ${job['backup-type']} backup of '${routine}'${o.delay ? ` starts in ${o.delay} ms` : ''}\n`);
         const view = o.wait && !o.json ? new ProgressView(process.stderr, 'backup') : undefined;
         const off = view
           ? service.subscribe((e) => {

@@ -1,0 +1,91 @@
+/**
+ * `tidemark serve`: the service core, its scheduler and the REST API, headless, until SIGINT or
+ * SIGTERM. Shutdown refuses new requests (503), cancels running jobs — a cancelled backup removes
+ * what it wrote — and waits up to `--grace-ms` for them, then closes; a job still running after
+ * that is left to the next start, which marks it interrupted and removes its partial files.
+ */
+import { Command } from 'commander';
+import { createRestServer, resolveBinding } from '../core/rest/server.js';
+import { checkBinding } from '../core/rest/security.js';
+import { apiAccess, ensureApiToken, rotateApiToken, TOKEN_ENV } from '../core/service/api-access.js';
+import { int } from './option-parsers.js';
+import { action, addServiceOptions, openService, type ServiceCliOptions } from './service-options.js';
+
+interface ServeOptions extends ServiceCliOptions {
+  port?: number;
+  host?: string;
+  allowRemote?: boolean;
+  graceMs: number;
+  rotateToken?: boolean;
+}
+
+/** Extra time after the grace period for closing the database and the server. */
+const CLOSE_MARGIN_MS = 5000;
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export function registerServeCommand(program: Command): void {
+  addServiceOptions(
+    program
+      .command('serve')
+      .description('Run the scheduler and the REST API (ABS-compatible) until stopped')
+      .option('--port <n>', 'port (default: config service.http.port, else 8080; 0 picks a free one)', int('--port', 0))
+      .option('--host <address>', 'address to listen on (default: config service.http.address, else 127.0.0.1)')
+      .option('--allow-remote', 'allow a non-loopback address (the API then needs credentials)')
+      .option('--grace-ms <ms>', 'on SIGTERM, how long running jobs get to cancel cleanly', int('--grace-ms', 0), 30_000)
+      .option('--rotate-token', 'replace the API token before starting, and print the new one'),
+  ).action(
+    action('serve', async (o: ServeOptions) => {
+      const service = await openService(o);
+      let server: Awaited<ReturnType<typeof createRestServer>> | undefined;
+      try {
+        const binding = resolveBinding(service, { ...(o.host !== undefined ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}) });
+        const security = { host: binding.host, allowRemote: o.allowRemote ?? false };
+        checkBinding(service, security);
+        const authOn = apiAccess(service.config.config).auth !== false;
+        const token = !authOn ? undefined : o.rotateToken && !process.env[TOKEN_ENV] ? { token: rotateApiToken(service.config, service.dataDir), source: 'generated' as const, file: '' } : ensureApiToken(service.config, service.dataDir);
+        server = await createRestServer(service, security);
+        await server.app.listen({ host: binding.host, port: binding.port });
+        const address = server.app.server.address();
+        const port = typeof address === 'object' && address ? address.port : binding.port;
+        service.start();
+        process.stdout.write(`listening on ${urlOf(binding.host, port)}\n`);
+        if (!token) process.stdout.write('API credentials are off (tidemark.api.auth is false)\n');
+        else if (token.source === 'generated') process.stdout.write(`API token (shown once; also in ${token.file || 'the data folder\'s api-token file'}): ${token.token}\n`);
+        else if (token.source === 'environment') process.stdout.write(`API token: from ${TOKEN_ENV}\n`);
+        else if (token.source === 'file') process.stdout.write(`API token: in ${token.file}\n`);
+        else process.stdout.write(`API token: set, but ${token.file} does not hold it; run 'tidemark serve --rotate-token' for a new one\n`);
+        service.log.info({ host: binding.host, port }, 'REST API listening');
+
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGINT', () => resolve('SIGINT'));
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+        });
+        const running = service.jobs.running().length;
+        process.stderr.write(`${signal}: shutting down${running ? `, cancelling ${running} running job${running === 1 ? '' : 's'} (up to ${o.graceMs} ms)` : ''}\n`);
+        // Whatever hangs, the process ends: a second signal or the grace period plus a margin.
+        const force = setTimeout(() => {
+          process.stderr.write('shutdown took too long: exiting; the next start cleans up what is left\n');
+          process.exit(1);
+        }, o.graceMs + CLOSE_MARGIN_MS);
+        force.unref();
+        const again = (): void => process.exit(130);
+        process.once('SIGINT', again);
+        process.once('SIGTERM', again);
+        server.beginClosing();
+        await service.close(o.graceMs);
+        await server.app.close();
+        server = undefined;
+        process.stderr.write('stopped\n');
+        return 0;
+      } finally {
+        if (server) {
+          await server.app.close();
+          await service.close(o.graceMs);
+        }
+      }
+    }),
+  );
+}
