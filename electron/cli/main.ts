@@ -3,6 +3,8 @@ import { TOOL_VERSION } from '../core/version.js';
 import { registerBackupCommand } from './backup-command.js';
 import { registerCatalogCommands } from './catalog-commands.js';
 import { registerConfigCommand } from './config-command.js';
+import { registerCopyMergeCommands } from './copy-merge-commands.js';
+import { registerExamineCommand } from './examine-command.js';
 import { registerJobsCommands } from './jobs-command.js';
 import { registerProfileCommand } from './profile-command.js';
 import { registerRunCommand } from './run-command.js';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerRestoreCommand(program);
   registerVerifyCommand(program);
   registerCatalogCommands(program);
+  registerExamineCommand(program);
+  registerCopyMergeCommands(program);
   registerConfigCommand(program);
   registerRunCommand(program);
   registerJobsCommands(program);

@@ -302,6 +302,29 @@ export const TidemarkSettingsSchema = z.strictObject({
   'history-days': z.number().int().min(1).max(36500).optional(),
   /** Days of log files kept. */
   'log-days': z.number().int().min(1).max(3650).optional(),
+  /** REST API access; see ApiAccessSchema. */
+  api: z.lazy(() => ApiAccessSchema).optional(),
+});
+
+/**
+ * Tidemark: who may use the localhost REST API. Only hashes are stored, so the config file holds
+ * nothing that opens the API: the token itself is shown once and kept in the data folder's
+ * `api-token` file (mode 0600), or comes from TIDEMARK_API_TOKEN.
+ */
+export const ApiAccessSchema = z.strictObject({
+  /** Credentials required (default). Off is refused by the server on a non-loopback address. */
+  auth: z.boolean().optional(),
+  /** SHA-256 (hex) of the API token; a random 256-bit token needs no slow hash. */
+  'token-sha256': z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
+  /** HTTP basic auth as an alternative to the token: a user and a bcrypt hash of the password. */
+  'basic-auth': z
+    .strictObject({
+      user: z.string().min(1).max(128).regex(/^[^:]+$/, 'a user name cannot contain ":"'),
+      'password-bcrypt': z.string().regex(/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/, 'must be a bcrypt hash'),
+    })
+    .optional(),
+  /** Browser origins allowed to call the API cross-origin (CORS); none unless listed. */
+  'cors-origins': z.array(z.url({ protocol: /^https?$/ })).max(64).optional(),
 });
 
 const named = <T extends z.ZodType>(item: T) => plainData(z.record(NameSchema, item));

@@ -131,3 +131,23 @@ test('migrations: a list with a gap is a programming error caught before touchin
   assert.equal(schemaVersion(db), 0);
   db.close();
 });
+
+test('migrations: a version-2 database gains the catalog index (v3) with its job history intact', (t) => {
+  const path = join(tempFolder(t), 'state.db');
+  const v2 = new Database(path);
+  migrate(v2, MIGRATIONS.slice(0, 2));
+  v2.prepare(`INSERT INTO jobs (id, type, trigger, status, created_at, label) VALUES ('j', 'backup', 'on-demand', 'success', 1, 'kept')`).run();
+  v2.close();
+  const db = openStateDatabase(path, new ManualClock(1_000));
+  try {
+    assert.ok(schemaVersion(db.connection) >= 3);
+    assert.equal(db.jobs.get('j')?.label, 'kept');
+    const cols = (db.connection.prepare('PRAGMA table_info(catalog_backups)').all() as Array<{ name: string }>).map((c) => c.name);
+    for (const c of ['storage', 'key', 'routine', 'kind', 'created_ms', 'meta_size', 'meta_mtime', 'verified_at', 'verify_file', 'verify_line']) assert.ok(cols.includes(c), `column ${c}`);
+    const indexes = (db.connection.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'catalog_backups' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name);
+    assert.deepEqual(indexes.sort(), ['catalog_created', 'catalog_routine_created']);
+    assert.throws(() => db.connection.prepare(`INSERT INTO catalog_backups (storage, key, routine, namespace, kind, created_ms, created, compression, encryption, meta_path, meta_size, meta_mtime) VALUES ('s', 'k', 'r', 'n', 'weekly', 1, 'x', 'none', 'none', 'm', 1, 1)`).run(), /CHECK constraint failed/);
+  } finally {
+    db.close();
+  }
+});

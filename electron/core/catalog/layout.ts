@@ -28,3 +28,15 @@ export function checkRoutineName(name: string): string {
   }
   return name;
 }
+
+/**
+ * Registrations of foreign backups (asbackup folders) of a routine:
+ * `<routine>/foreign/<ms>/data/<namespace>/registration.yaml`. ABS only reads `backup/` and
+ * `incremental/`, and the registered `.asb` files stay where and as they are.
+ */
+export const FOREIGN_DIR = 'foreign';
+export const REGISTRATION_FILE = 'registration.yaml';
+
+export function registrationPath(routine: string, createdMs: number, namespace: string): string {
+  return `${routine}/${FOREIGN_DIR}/${createdMs}/data/${namespace}/${REGISTRATION_FILE}`;
+}

@@ -7,6 +7,10 @@
 import { dirname, join } from 'node:path';
 import type { LevelWithSilent, Logger } from 'pino';
 import { listBackups, lastBackupStart } from '../catalog/catalog.js';
+import { CatalogService } from '../catalog/catalog-service.js';
+import { examineRoutine, executeCopy, executeMerge, executeRestoreVersion, indexRoutine, type CopySpec, type MergeSpec, type RestoreVersionSpec } from '../catalog/backup-operations.js';
+import type { ExamineResult } from '../catalog/history/examine.js';
+import type { RecordLookupInput } from '../../../shared/schemas/record-history.js';
 import { ConfFileStore, type ConfigDocumentStore } from '../config/config-file.js';
 import { ConfigService } from '../config/config-service.js';
 import type { Keychain } from '../config/keychain.js';
@@ -55,6 +59,8 @@ export class TidemarkService {
   readonly jobs: JobRegistry;
   /** Opens the clusters and storages the config names (for jobs built on the core). */
   readonly resources: Resources;
+  /** The backup catalog: index, listings, timeline, verify and delete jobs, foreign backups. */
+  readonly catalog: CatalogService;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
 
   private constructor(
@@ -69,6 +75,15 @@ export class TidemarkService {
     this.resources = configResources(() => this.config.config, dirname(opts.configPath), opts.storageTuning);
     this.jobs = new JobRegistry({ db, clock, log, ...(opts.runHooks ? { runHooks: opts.runHooks } : {}) });
     this.jobs.on('job', (e) => this.broadcast(e));
+    this.catalog = new CatalogService({
+      db: db.connection,
+      jobs: this.jobs,
+      clock,
+      log,
+      config: () => this.config.config,
+      openStorage: (name) => this.resources.openStorage(name),
+      resolvePath: (p) => this.resources.resolvePath(p),
+    });
     this.scheduler = new Scheduler({
       clock,
       state: new DatabaseScheduleState(db.schedule),
@@ -246,6 +261,45 @@ export class TidemarkService {
     );
   }
 
+  /** Record history: one record's versions across a routine's backups (a query, not a job). */
+  examineRecord(lookup: RecordLookupInput, o: { useIndex?: boolean } = {}): Promise<ExamineResult> {
+    return examineRoutine(this.config.config, this.resources, lookup, o);
+  }
+
+  /** Writes the record indexes a routine's backups lack (record history then reads two small ranges per backup). */
+  indexRecordHistory(routine: string): Promise<string[]> {
+    return indexRoutine(this.config.config, this.resources, routine);
+  }
+
+  /** Writes one version of a record (as a backup holds it) into a cluster: a restore job. */
+  restoreRecordVersion(spec: RestoreVersionSpec): { job: Job; done: Promise<Job> } {
+    return this.jobs.start({ type: 'restore', trigger: 'on-demand', routine: spec.lookup.routine, details: { 'record-version': spec } }, async (run) => {
+      run.uses(this.config.get('backup-routines', spec.lookup.routine).storage, [spec.backup]);
+      const r = await executeRestoreVersion(this.config.config, this.resources, spec, run.signal);
+      return { stats: { 'inserted-records': 1 }, details: { digest: r.record.digest.toString('hex'), namespace: r.namespace, backup: spec.backup } };
+    });
+  }
+
+  /** Copies a backup (a full with its incrementals, or one incremental) to another storage, as a job. */
+  copyBackup(spec: CopySpec): { job: Job; done: Promise<Job> } {
+    return this.jobs.start({ type: 'copy', trigger: 'on-demand', details: { source: spec.key, storage: spec.storage, to: spec.to } }, async (run) => {
+      const r = await executeCopy(this.config.config, this.resources, spec, { signal: run.signal, onProgress: (p) => run.progress(p), onUses: (s, paths) => run.uses(s, paths) });
+      run.progress(r.progress, { records: r.records, bytes: r.bytes, files: r.files });
+      return { stats: { records: r.records, bytes: r.bytes, files: r.files, indexes: r.indexes }, details: { keys: r.keys, unverified: r.unverified } };
+    });
+  }
+
+  /** Folds a routine's full backup and incrementals up to a time into a new full backup, as a job. */
+  mergeBackups(spec: MergeSpec): { job: Job; done: Promise<Job> } {
+    return this.jobs.start({ type: 'merge', trigger: 'on-demand', routine: spec.routine, details: { upto: spec.upto, ...(spec.to ? { to: spec.to } : {}) } }, async (run) => {
+      const r = await executeMerge(this.config.config, this.resources, spec, { signal: run.signal, onProgress: (p) => run.progress(p), onUses: (s, paths) => run.uses(s, paths) });
+      const records = r.namespaces.reduce((a, n) => a + (n.metadata['record-count'] ?? 0), 0);
+      const bytes = r.namespaces.reduce((a, n) => a + (n.metadata['byte-count'] ?? 0), 0);
+      run.progress(r.progress, { records, bytes });
+      return { stats: { records, bytes }, details: { keys: r.namespaces.map((n) => n.key), created: r.createdMs, sources: r.namespaces.flatMap((n) => n.sources) } };
+    });
+  }
+
   cancelJob(id: string): Job | undefined {
     return this.jobs.cancel(id);
   }
@@ -285,6 +339,17 @@ export class TidemarkService {
   resume(routine?: string): void {
     if (routine !== undefined) this.config.get('backup-routines', routine);
     this.scheduler.resume(routine);
+  }
+
+  /**
+   * ABS's "apply": re-reads the config file (edited by hand or by another process) and
+   * reschedules. A file that does not validate is kept and reported, as on start-up.
+   */
+  reloadConfig(): ReturnType<ConfigService['load']> {
+    const problem = this.config.load();
+    this.broadcast({ type: 'config-changed' });
+    this.applySchedule();
+    return problem;
   }
 
   private applySchedule(): void {

@@ -106,6 +106,51 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'catalog index: one row per namespace backup per storage, with verification state',
+    up(db) {
+      db.exec(`
+        -- Rebuilt from storage at any time (catalog-index.ts); only the verification columns are
+        -- facts storage does not hold. meta_size/meta_mtime let a refresh skip unchanged metadata.
+        CREATE TABLE catalog_backups (
+          storage TEXT NOT NULL,
+          key TEXT NOT NULL,
+          routine TEXT NOT NULL,
+          namespace TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+          created_ms INTEGER NOT NULL,
+          created TEXT NOT NULL,
+          from_text TEXT,
+          from_ms INTEGER,
+          finished_ms INTEGER,
+          record_count INTEGER,
+          byte_count INTEGER,
+          file_count INTEGER,
+          sindex_count INTEGER,
+          udf_count INTEGER,
+          compression TEXT NOT NULL,
+          encryption TEXT NOT NULL,
+          label TEXT,
+          is_foreign INTEGER NOT NULL DEFAULT 0,
+          meta_path TEXT NOT NULL,
+          meta_size INTEGER NOT NULL,
+          meta_mtime INTEGER NOT NULL,
+          verified_at INTEGER,
+          verify_ok INTEGER,
+          verify_job TEXT,
+          verify_file TEXT,
+          verify_line INTEGER,
+          verify_message TEXT,
+          verify_records INTEGER,
+          PRIMARY KEY (storage, key)
+        ) STRICT;
+        -- In listing order, so a listing reads the index instead of sorting the table.
+        CREATE INDEX catalog_created ON catalog_backups(created_ms DESC, namespace, storage, key);
+        CREATE INDEX catalog_routine_created ON catalog_backups(routine, namespace, created_ms);
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
