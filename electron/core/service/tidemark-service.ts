@@ -62,6 +62,8 @@ export class TidemarkService {
   /** The backup catalog: index, listings, timeline, verify and delete jobs, foreign backups. */
   readonly catalog: CatalogService;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
+  /** Background work (catalog refreshes) that close() waits for before the database goes. */
+  private readonly pending = new Set<Promise<void>>();
 
   private constructor(
     readonly config: ConfigService,
@@ -142,6 +144,7 @@ export class TidemarkService {
   async close(graceMs = 10_000): Promise<void> {
     this.scheduler.stop();
     await this.jobs.shutdown(graceMs);
+    await Promise.all([...this.pending]);
     this.db.close();
     await this.closeLog();
   }
@@ -184,7 +187,7 @@ export class TidemarkService {
     const policy = config['backup-policies'][routine['backup-policy']];
     const type = o.type ?? 'full';
     const maxScans = cluster?.['max-parallel-scans'];
-    return this.jobs.start(
+    return this.afterJob(this.jobs.start(
       {
         type: 'backup',
         backupType: type,
@@ -228,7 +231,7 @@ export class TidemarkService {
         if (type === 'full') details.retention = await this.retain(routineName, run.id);
         return { stats, details };
       },
-    );
+    ));
   }
 
   /** Restores a backup by key, or a routine to a point in time. */
@@ -282,22 +285,22 @@ export class TidemarkService {
 
   /** Copies a backup (a full with its incrementals, or one incremental) to another storage, as a job. */
   copyBackup(spec: CopySpec): { job: Job; done: Promise<Job> } {
-    return this.jobs.start({ type: 'copy', trigger: 'on-demand', details: { source: spec.key, storage: spec.storage, to: spec.to } }, async (run) => {
+    return this.afterJob(this.jobs.start({ type: 'copy', trigger: 'on-demand', details: { source: spec.key, storage: spec.storage, to: spec.to } }, async (run) => {
       const r = await executeCopy(this.config.config, this.resources, spec, { signal: run.signal, onProgress: (p) => run.progress(p), onUses: (s, paths) => run.uses(s, paths) });
       run.progress(r.progress, { records: r.records, bytes: r.bytes, files: r.files });
       return { stats: { records: r.records, bytes: r.bytes, files: r.files, indexes: r.indexes }, details: { keys: r.keys, unverified: r.unverified } };
-    });
+    }));
   }
 
   /** Folds a routine's full backup and incrementals up to a time into a new full backup, as a job. */
   mergeBackups(spec: MergeSpec): { job: Job; done: Promise<Job> } {
-    return this.jobs.start({ type: 'merge', trigger: 'on-demand', routine: spec.routine, details: { upto: spec.upto, ...(spec.to ? { to: spec.to } : {}) } }, async (run) => {
+    return this.afterJob(this.jobs.start({ type: 'merge', trigger: 'on-demand', routine: spec.routine, details: { upto: spec.upto, ...(spec.to ? { to: spec.to } : {}) } }, async (run) => {
       const r = await executeMerge(this.config.config, this.resources, spec, { signal: run.signal, onProgress: (p) => run.progress(p), onUses: (s, paths) => run.uses(s, paths) });
       const records = r.namespaces.reduce((a, n) => a + (n.metadata['record-count'] ?? 0), 0);
       const bytes = r.namespaces.reduce((a, n) => a + (n.metadata['byte-count'] ?? 0), 0);
       run.progress(r.progress, { records, bytes });
       return { stats: { records, bytes }, details: { keys: r.namespaces.map((n) => n.key), created: r.createdMs, sources: r.namespaces.flatMap((n) => n.sources) } };
-    });
+    }));
   }
 
   cancelJob(id: string): Job | undefined {
@@ -350,6 +353,39 @@ export class TidemarkService {
     this.broadcast({ type: 'config-changed' });
     this.applySchedule();
     return problem;
+  }
+
+  /**
+   * Keeps the catalog index current: a job that wrote or removed backups refreshes the storages
+   * it touched (only changed metadata is read) before its `done` settles, so whoever waits for a
+   * job sees its backups listed. A failed run refreshes too: its clean-up removed files.
+   */
+  private afterJob(handle: { job: Job; done: Promise<Job> }): { job: Job; done: Promise<Job> } {
+    return { job: handle.job, done: handle.done.then(async (job) => (await this.refreshCatalogAfter(job), job)) };
+  }
+
+  private async refreshCatalogAfter(job: Job): Promise<void> {
+    const d = job.details ?? {};
+    const names = new Set<string>();
+    const routineStorage = job.routine ? this.config.config['backup-routines'][job.routine]?.storage : undefined;
+    if (job.type === 'backup' || job.type === 'retention') {
+      if (typeof d.storage === 'string') names.add(d.storage);
+      else if (routineStorage) names.add(routineStorage);
+    } else if (job.type === 'copy' && typeof d.to === 'string') names.add(d.to);
+    else if (job.type === 'merge') {
+      const to = typeof d.to === 'string' ? d.to : routineStorage;
+      if (to) names.add(to);
+    }
+    for (const name of names) {
+      if (!this.config.config.storage[name]) continue;
+      const p: Promise<void> = this.catalog
+        .refresh(name)
+        .then(() => undefined)
+        .catch((err: unknown) => this.log.warn({ err, storage: name }, 'catalog refresh after a job failed'))
+        .finally(() => this.pending.delete(p));
+      this.pending.add(p);
+      await p;
+    }
   }
 
   private applySchedule(): void {
