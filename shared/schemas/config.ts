@@ -245,6 +245,11 @@ export const RoutineSchema = z
     hooks: RoutineHooksSchema.optional(),
     /** Tidemark: scheduled runs are skipped (and recorded so) while the machine runs on battery. */
     'skip-on-battery': z.boolean().optional(),
+    /**
+     * Tidemark: verify the routine's current restore chain (the newest full and its incrementals)
+     * on this cron: every file's checksum and every record, results shown in the catalog.
+     */
+    'verify-cron': z.string().min(1).max(256).optional(),
     /** Tidemark: IANA time zone of the cron expressions; the machine's when absent. */
     timezone: z.string().min(1).max(64).optional(),
   })

@@ -50,7 +50,7 @@ export function validateConfig(doc: unknown): { ok: true; config: Config } | { o
   const config = parsed.data;
   const issues = checkReferences(config);
   for (const [name, r] of Object.entries(config['backup-routines'])) {
-    for (const field of ['interval-cron', 'incr-interval-cron'] as const) {
+    for (const field of ['interval-cron', 'incr-interval-cron', 'verify-cron'] as const) {
       const expr = r[field];
       if (expr === undefined || (field === 'incr-interval-cron' && expr === '')) continue;
       const problem = validateCron(expr, field, r.timezone ? { timezone: r.timezone } : {});

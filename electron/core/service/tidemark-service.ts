@@ -28,6 +28,7 @@ import type { Job, JobQuery, JobTrigger } from '../../../shared/schemas/job.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseScheduleState } from './schedule-state-adapter.js';
+import { VerifySchedule } from './verify-schedule.js';
 
 export interface ServiceOptions {
   /** The config file (JSON). Its folder is the data folder unless `dataDir` says otherwise. */
@@ -61,6 +62,7 @@ export class TidemarkService {
   readonly resources: Resources;
   /** The backup catalog: index, listings, timeline, verify and delete jobs, foreign backups. */
   readonly catalog: CatalogService;
+  private readonly verifySchedule: VerifySchedule;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   /** Background work (catalog refreshes) that close() waits for before the database goes. */
   private readonly pending = new Set<Promise<void>>();
@@ -96,6 +98,11 @@ export class TidemarkService {
         this.jobs.recordSkipped({ type: 'backup', backupType: run.type, routine: run.routine, trigger: run.trigger }, run.reason);
       },
       onError: (err, routine) => this.log.error({ err, routine }, 'scheduled run failed to start'),
+    });
+    this.verifySchedule = new VerifySchedule({
+      clock,
+      verify: (routine) => this.verifyChain(routine, 'schedule'),
+      onError: (err, routine) => this.log.error({ err, routine }, 'scheduled verification failed'),
     });
     this.scheduler.on('changed', () => this.broadcast({ type: 'schedule-changed' }));
     this.config.on('changed', () => {
@@ -133,6 +140,7 @@ export class TidemarkService {
   /** Starts the scheduler: catch-up of missed runs, then timers. */
   start(): void {
     this.scheduler.start();
+    this.verifySchedule.start();
   }
 
   /** The OS resumed from sleep: catch up once, re-arm timers. */
@@ -143,6 +151,7 @@ export class TidemarkService {
   /** Stops scheduling, cancels running jobs (a cancelled backup removes what it wrote) and closes. */
   async close(graceMs = 10_000): Promise<void> {
     this.scheduler.stop();
+    this.verifySchedule.stop();
     await this.jobs.shutdown(graceMs);
     await Promise.all([...this.pending]);
     this.db.close();
@@ -303,6 +312,25 @@ export class TidemarkService {
     }));
   }
 
+  /**
+   * Verifies what a restore of the routine to now would read (the newest full backup and its
+   * incrementals, every namespace) that is not verified yet, one verify job after another.
+   */
+  async verifyChain(routine: string, trigger: 'schedule' | 'on-demand' = 'on-demand'): Promise<Job[]> {
+    const r = this.config.get('backup-routines', routine);
+    await this.catalog.refresh(r.storage);
+    const namespaces = new Set(this.catalog.list({ routine, storage: r.storage, limit: 1000 }).backups.map((b) => b.namespace));
+    const jobs: Job[] = [];
+    for (const namespace of namespaces) {
+      const plan = this.catalog.timeline(routine, { namespace, atMs: this.clock.now() }).plan;
+      for (const step of plan?.steps ?? []) {
+        if (step.verification?.ok) continue;
+        jobs.push(await this.catalog.verify(r.storage, step.key, { trigger }).done);
+      }
+    }
+    return jobs;
+  }
+
   cancelJob(id: string): Job | undefined {
     return this.jobs.cancel(id);
   }
@@ -399,6 +427,11 @@ export class TidemarkService {
     }));
     try {
       this.scheduler.setRoutines(routines);
+      this.verifySchedule.setRoutines(
+        Object.entries(this.config.config['backup-routines'])
+          .filter(([, r]) => r['verify-cron'] && !r.disabled)
+          .map(([name, r]) => ({ name, cron: r['verify-cron']!, ...(r.timezone ? { timezone: r.timezone } : {}) })),
+      );
     } catch (err) {
       this.log.error({ err }, 'schedule not applied');
     }
