@@ -216,6 +216,7 @@ export function registerConfigCommand(program: Command): void {
       .option('--policy <name>', 'backup policy')
       .option('--cron <expr>', 'full backups: cron with seconds, 5 fields or @daily-style')
       .option('--incr-cron <expr>', 'incremental backups (optional)')
+      .option('--verify-cron <expr>', 'verify the current restore chain on this schedule (optional)')
       .option('--namespace <ns>', 'namespaces (repeat or comma-separate; none = all)', collect)
       .option('--set <set>', 'only these sets', collect)
       .option('--bin <bin>', 'only these bins', collect)
@@ -228,7 +229,7 @@ export function registerConfigCommand(program: Command): void {
     action(
       'config set-routine',
       async (
-        o: ServiceCliOptions & { cluster?: string; storage?: string; policy?: string; cron?: string; incrCron?: string; namespace?: string[]; set?: string[]; bin?: string[]; partitions?: string; timezone?: string; skipOnBattery?: boolean; disable?: boolean; enable?: boolean },
+        o: ServiceCliOptions & { cluster?: string; storage?: string; policy?: string; cron?: string; incrCron?: string; verifyCron?: string; namespace?: string[]; set?: string[]; bin?: string[]; partitions?: string; timezone?: string; skipOnBattery?: boolean; disable?: boolean; enable?: boolean },
         name: string,
       ) => {
         if (o.disable && o.enable) throw ConfigError.at('invalid', ['backup-routines', name, 'disabled'], 'give --disable or --enable, not both');
@@ -241,6 +242,7 @@ export function registerConfigCommand(program: Command): void {
           'backup-policy': o.policy,
           'interval-cron': o.cron,
           'incr-interval-cron': o.incrCron,
+          'verify-cron': o.verifyCron,
           namespaces: o.namespace,
           'set-list': o.set,
           'bin-list': o.bin,
