@@ -4,39 +4,9 @@
  */
 import { Command } from 'commander';
 import type { Job } from '../../shared/schemas/job.js';
-import type { TidemarkService } from '../core/service/tidemark-service.js';
 import { parseTime } from './option-parsers.js';
-import { ProgressView } from './progress-view.js';
-import { exitCodeOf } from './run-command.js';
+import { exitCodeOf, followJob } from './follow-job.js';
 import { action, addServiceOptions, openService, printJson, type ServiceCliOptions } from './service-options.js';
-
-/** Runs a started job to its end in this process, cancelling it on Ctrl-C. */
-async function follow(service: TidemarkService, start: () => { job: Job; done: Promise<Job> }, what: string, json: boolean | undefined): Promise<Job> {
-  let started: Job | undefined;
-  const onSignal = (): void => {
-    if (started) service.cancelJob(started.id);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const { job, done } = start();
-    started = job;
-    if (!json) process.stderr.write(`job ${job.id}: ${what}\n`);
-    const view = json ? undefined : new ProgressView(process.stderr, job.type);
-    const off = view
-      ? service.subscribe((e) => {
-          if ('job' in e && e.job.id === job.id && e.type === 'progress' && e.job.progress) view.update(e.job.progress);
-        })
-      : undefined;
-    const final = await done;
-    off?.();
-    view?.finish();
-    return final;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
 
 function report(final: Job, json: boolean | undefined, ok: (j: Job) => string): number {
   if (json) printJson(final);
@@ -60,7 +30,7 @@ export function registerCopyMergeCommands(program: Command): void {
         const routine = key.split('/')[0] ?? '';
         const from = o.from ?? service.config.config['backup-routines'][routine]?.storage;
         if (!from) throw new Error(`--from: name the storage holding ${key} (no routine '${routine}' is configured)`);
-        const final = await follow(service, () => service.copyBackup({ storage: from, key, to: o.to, withIncrementals: o.incrementals !== false }), `copy ${key} from '${from}' to '${o.to}'`, o.json);
+        const final = await followJob(service, () => service.copyBackup({ storage: from, key, to: o.to, withIncrementals: o.incrementals !== false }), { what: () => `copy ${key} from '${from}' to '${o.to}'`, progress: !o.json });
         return report(final, o.json, (j) => {
           const keys = Array.isArray(j.details?.keys) ? (j.details.keys as string[]) : [];
           const unverified = Array.isArray(j.details?.unverified) ? (j.details.unverified as string[]) : [];
@@ -84,7 +54,7 @@ export function registerCopyMergeCommands(program: Command): void {
       const service = await openService(o);
       try {
         const upto = o.upto ?? service.clock.now();
-        const final = await follow(service, () => service.mergeBackups({ routine, upto, ...(o.to ? { to: o.to } : {}) }), `merge of '${routine}' up to ${new Date(upto).toISOString()}`, o.json);
+        const final = await followJob(service, () => service.mergeBackups({ routine, upto, ...(o.to ? { to: o.to } : {}) }), { what: () => `merge of '${routine}' up to ${new Date(upto).toISOString()}`, progress: !o.json });
         return report(final, o.json, (j) => {
           const keys = Array.isArray(j.details?.keys) ? (j.details.keys as string[]) : [];
           return `merged ${Array.isArray(j.details?.sources) ? j.details.sources.length : 0} backups into a full backup of ${j.stats?.records ?? 0} records:${keys.map((k) => `\n  ${k}`).join('')}`;

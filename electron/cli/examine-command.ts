@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { RecordHistory, RecordVersion } from '../../shared/schemas/record-history.js';
-import { exitCodeOf } from './run-command.js';
+import { exitCodeOf } from './follow-job.js';
 import { action, addServiceOptions, formatTime, openService, printJson, type ServiceCliOptions } from './service-options.js';
 
 interface ExamineOptions extends ServiceCliOptions {

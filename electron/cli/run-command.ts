@@ -7,22 +7,8 @@
 import { Command } from 'commander';
 import type { Job } from '../../shared/schemas/job.js';
 import { int } from './option-parsers.js';
-import { ProgressView } from './progress-view.js';
+import { exitCodeOf, followJob } from './follow-job.js';
 import { action, addServiceOptions, openService, printJson, type ServiceCliOptions } from './service-options.js';
-
-/** Exit codes a script can tell apart. */
-export function exitCodeOf(job: Job): number {
-  switch (job.status) {
-    case 'success':
-      return 0;
-    case 'canceled':
-      return 130;
-    case 'skipped':
-      return 3;
-    default:
-      return 1;
-  }
-}
 
 export function summary(job: Job): string {
   const s = job.stats ?? {};
@@ -50,35 +36,21 @@ export function registerRunCommand(program: Command): void {
   ).action(
     action('run', async (o: ServiceCliOptions & { incremental?: boolean; wait?: boolean; label?: string; delay?: number }, routine: string) => {
       const service = await openService(o);
-      const onSignal = (): void => {
-        if (started) service.cancelJob(started.id);
-      };
-      let started: Job | undefined;
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
       try {
-        const { job, done } = service.triggerBackup(routine, {
-          type: o.incremental ? 'incremental' : 'full',
-          ...(o.label !== undefined ? { label: o.label } : {}),
-          ...(o.delay ? { delayMs: o.delay } : {}),
-        });
-        started = job;
-        process.stderr.write(`job ${job.id}: ${job['backup-type']} backup of '${routine}'${o.delay ? ` starts in ${o.delay} ms` : ''}\n`);
-        const view = o.wait && !o.json ? new ProgressView(process.stderr, 'backup') : undefined;
-        const off = view
-          ? service.subscribe((e) => {
-              if ('job' in e && e.job.id === job.id && e.type === 'progress' && e.job.progress) view.update(e.job.progress);
-            })
-          : undefined;
-        const final = await done;
-        off?.();
-        view?.finish();
+        const final = await followJob(
+          service,
+          () =>
+            service.triggerBackup(routine, {
+              type: o.incremental ? 'incremental' : 'full',
+              ...(o.label !== undefined ? { label: o.label } : {}),
+              ...(o.delay ? { delayMs: o.delay } : {}),
+            }),
+          { what: (job) => `${job['backup-type']} backup of '${routine}'${o.delay ? ` starts in ${o.delay} ms` : ''}`, progress: o.wait === true && !o.json },
+        );
         if (o.json) printJson(final);
         else process.stdout.write(`${summary(final)}\n`);
         return exitCodeOf(final);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
         await service.close();
       }
     }),
