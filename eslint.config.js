@@ -12,4 +12,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The renderer (React, .tsx) runs in the browser. No React hooks plugin is installed.
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', sessionStorage: 'readonly', localStorage: 'readonly', TextDecoder: 'readonly', AbortController: 'readonly' } },
+  },
 );

@@ -1,4 +1,4 @@
-// Runs every *.test.ts under test/ with Node's own test runner (through tsx), one process per
+// Runs every *.test.ts under test/ and renderer/ with Node's own test runner (through tsx), one process per
 // file. Extra arguments narrow the run: `npm test -- testbed` runs files whose path contains it.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -17,7 +17,7 @@ function collect(dir) {
   return out;
 }
 
-const files = collect(join(root, 'test')).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const files = [...collect(join(root, 'test')), ...collect(join(root, 'renderer'))].filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
@@ -34,6 +34,7 @@ if (filters.length === 0) {
   const bin = join(root, 'node_modules', '.bin');
   for (const [name, cmd, args] of [
     ['typecheck', join(bin, 'tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+    ['typecheck renderer', join(bin, 'tsc'), ['--noEmit', '-p', 'renderer/tsconfig.json']],
     ['lint', join(bin, 'eslint'), ['.']],
   ]) {
     console.log(`== ${name}`);
