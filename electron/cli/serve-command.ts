@@ -5,8 +5,8 @@
  * that is left to the next start, which marks it interrupted and removes its partial files.
  */
 import { Command } from 'commander';
-import { createRestServer, resolveBinding } from '../core/rest/server.js';
-import { checkBinding } from '../core/rest/security.js';
+import { DEFAULT_HOST, createRestServer, resolveBinding } from '../core/rest/server.js';
+import { checkBinding, isLoopbackHost } from '../core/rest/security.js';
 import { apiAccess, ensureApiToken, rotateApiToken, TOKEN_ENV } from '../core/service/api-access.js';
 import { int } from './option-parsers.js';
 import { action, addServiceOptions, openService, type ServiceCliOptions } from './service-options.js';
@@ -42,6 +42,11 @@ export function registerServeCommand(program: Command): void {
       let server: Awaited<ReturnType<typeof createRestServer>> | undefined;
       try {
         const binding = resolveBinding(service, { ...(o.host !== undefined ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}) });
+        // An imported ABS config usually says 0.0.0.0: that alone never exposes the API.
+        if (o.host === undefined && !o.allowRemote && !isLoopbackHost(binding.host)) {
+          process.stderr.write(`warning: config service.http.address ${binding.host} is not a loopback address; listening on ${DEFAULT_HOST} (pass --allow-remote to use it)\n`);
+          binding.host = DEFAULT_HOST;
+        }
         const security = { host: binding.host, allowRemote: o.allowRemote ?? false };
         checkBinding(service, security);
         const authOn = apiAccess(service.config.config).auth !== false;
@@ -51,12 +56,13 @@ export function registerServeCommand(program: Command): void {
         const address = server.app.server.address();
         const port = typeof address === 'object' && address ? address.port : binding.port;
         service.start();
-        process.stdout.write(`listening on ${urlOf(binding.host, port)}\n`);
         if (!token) process.stdout.write('API credentials are off (tidemark.api.auth is false)\n');
         else if (token.source === 'generated') process.stdout.write(`API token (shown once; also in ${token.file || 'the data folder\'s api-token file'}): ${token.token}\n`);
         else if (token.source === 'environment') process.stdout.write(`API token: from ${TOKEN_ENV}\n`);
         else if (token.source === 'file') process.stdout.write(`API token: in ${token.file}\n`);
         else process.stdout.write(`API token: set, but ${token.file} does not hold it; run 'tidemark serve --rotate-token' for a new one\n`);
+        // Last: the listening line tells scripts and tests that the server is ready.
+        process.stdout.write(`listening on ${urlOf(binding.host, port)}\n`);
         service.log.info({ host: binding.host, port }, 'REST API listening');
 
         const signal = await new Promise<NodeJS.Signals>((resolve) => {

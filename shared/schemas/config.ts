@@ -319,13 +319,13 @@ export const TidemarkSettingsSchema = z.strictObject({
 export const ApiAccessSchema = z.strictObject({
   /** Credentials required (default). Off is refused by the server on a non-loopback address. */
   auth: z.boolean().optional(),
-  /** SHA-256 (hex) of the API token; a random 256-bit token needs no slow hash. */
-  'token-sha256': z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
+  /** SHA-256 (hex) of the API token; a random 256-bit token needs no slow hash. Shown masked ("********" = unchanged). */
+  'token-sha256': z.union([z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'), z.literal('********')]).optional(),
   /** HTTP basic auth as an alternative to the token: a user and a bcrypt hash of the password. */
   'basic-auth': z
     .strictObject({
       user: z.string().min(1).max(128).regex(/^[^:]+$/, 'a user name cannot contain ":"'),
-      'password-bcrypt': z.string().regex(/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/, 'must be a bcrypt hash'),
+      'password-bcrypt': z.union([z.string().regex(/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/, 'must be a bcrypt hash'), z.literal('********')]),
     })
     .optional(),
   /** Browser origins allowed to call the API cross-origin (CORS); none unless listed. */

@@ -78,7 +78,21 @@ export function secretEntries(doc: Record<string, unknown>): Array<{ path: strin
 export function maskSecrets<T extends object>(doc: T): T {
   const copy = structuredClone(doc) as Record<string, unknown>;
   for (const s of slots(copy)) s.set(MASK);
+  maskApiHashes(copy);
   return copy as T;
+}
+
+/**
+ * The REST API's credential hashes (`tidemark.api`) are stored as they are — a hash opens
+ * nothing — but a bcrypt hash of a password a person chose can be attacked offline, so they are
+ * never shown either. A masked hash sent back means "unchanged" (see keepApiAccess).
+ */
+function maskApiHashes(doc: Record<string, unknown>): void {
+  const api = (doc.tidemark as { api?: Record<string, unknown> } | undefined)?.api;
+  if (!api || typeof api !== 'object') return;
+  if (typeof api['token-sha256'] === 'string') api['token-sha256'] = MASK;
+  const basic = api['basic-auth'] as Record<string, unknown> | undefined;
+  if (basic && typeof basic['password-bcrypt'] === 'string') basic['password-bcrypt'] = MASK;
 }
 
 /** A deep copy without any secret value. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import type { Config } from '../../../shared/schemas/config.js';
 import type { ConfigService } from '../config/config-service.js';
+import { MASK } from '../config/secrets.js';
 
 export const TOKEN_ENV = 'TIDEMARK_API_TOKEN';
 export const TOKEN_FILE = 'api-token';
@@ -121,7 +122,12 @@ export function checkAuthorization(config: Config, header: string | undefined, e
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     // Compare the password even for a wrong user, so timing does not tell which users exist.
-    const passwordOk = bcrypt.compareSync(password, basic['password-bcrypt']);
+    let passwordOk = false;
+    try {
+      passwordOk = bcrypt.compareSync(password, basic['password-bcrypt']);
+    } catch {
+      // A hash that is no bcrypt hash (hand-edited file) matches nothing.
+    }
     if (user === basic.user && passwordOk) return { ok: true, via: 'basic' };
     return { ok: false, reason: 'user or password is not valid' };
   }
@@ -140,6 +146,18 @@ export function keepApiAccess(current: Config, doc: unknown): unknown {
   const tidemark = d.tidemark;
   if (tidemark !== undefined && (typeof tidemark !== 'object' || tidemark === null || Array.isArray(tidemark))) return doc;
   const t = (tidemark ?? {}) as Record<string, unknown>;
-  if (t.api !== undefined) return doc;
-  return { ...d, tidemark: { ...t, api } };
+  if (t.api === undefined) return { ...d, tidemark: { ...t, api } };
+  return { ...d, tidemark: { ...t, api: unmaskApiHashes(t.api, api) } };
+}
+
+/** Masked hashes (as GET /v1/config shows them) stand for the ones already set. */
+function unmaskApiHashes(given: unknown, current: ApiAccess): unknown {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return given;
+  const out: Record<string, unknown> = { ...(given as Record<string, unknown>) };
+  if (out['token-sha256'] === MASK) out['token-sha256'] = current['token-sha256'];
+  const basic = out['basic-auth'];
+  if (typeof basic === 'object' && basic !== null && !Array.isArray(basic) && (basic as Record<string, unknown>)['password-bcrypt'] === MASK) {
+    out['basic-auth'] = { ...basic, 'password-bcrypt': current['basic-auth']?.['password-bcrypt'] };
+  }
+  return out;
 }
