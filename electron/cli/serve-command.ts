@@ -4,7 +4,10 @@
  * what it wrote — and waits up to `--grace-ms` for them, then closes; a job still running after
  * that is left to the next start, which marks it interrupted and removes its partial files.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { UI_DIR, UI_PREFIX } from '../core/rest/routes/ui.js';
 import { DEFAULT_HOST, createRestServer, resolveBinding } from '../core/rest/server.js';
 import { checkBinding, isLoopbackHost } from '../core/rest/security.js';
 import { apiAccess, ensureApiToken, rotateApiToken, TOKEN_ENV } from '../core/service/api-access.js';
@@ -61,6 +64,9 @@ export function registerServeCommand(program: Command): void {
         else if (token.source === 'environment') process.stdout.write(`API token: from ${TOKEN_ENV}\n`);
         else if (token.source === 'file') process.stdout.write(`API token: in ${token.file}\n`);
         else process.stdout.write(`API token: set, but ${token.file} does not hold it; run 'tidemark serve --rotate-token' for a new one\n`);
+        if (existsSync(join(UI_DIR, 'index.html'))) {
+          process.stdout.write(`web UI: ${urlOf(binding.host, port)}${UI_PREFIX}${token?.token ? `#token=${token.token}` : ''}\n`);
+        } else process.stdout.write('web UI: not built (run `npm run build`)\n');
         // Last: the listening line tells scripts and tests that the server is ready.
         process.stdout.write(`listening on ${urlOf(binding.host, port)}\n`);
         service.log.info({ host: binding.host, port }, 'REST API listening');

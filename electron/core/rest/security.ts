@@ -12,7 +12,7 @@ import type { TidemarkService } from '../service/tidemark-service.js';
 import { apiError, sendError } from './errors.js';
 
 /** Paths that answer without credentials: liveness probes and the API's own description. */
-const PUBLIC = [/^\/$/, /^\/health$/, /^\/ready$/, /^\/api-docs(\/.*)?$/];
+const PUBLIC = [/^\/$/, /^\/health$/, /^\/ready$/, /^\/api-docs(\/.*)?$/, /^\/ui(\/.*)?$/];
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');

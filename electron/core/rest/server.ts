@@ -24,6 +24,7 @@ import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { restoreRoutes } from './routes/restore.js';
 import { systemRoutes } from './routes/system.js';
+import { uiRoutes } from './routes/ui.js';
 import { installSecurity, type SecurityOptions } from './security.js';
 
 export const DEFAULT_PORT = 8080;
@@ -32,7 +33,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Every route group, in the order they appear in the API document. */
-export const ROUTE_MODULES: readonly RouteModule[] = [backupRoutes, restoreRoutes, catalogRoutes, configRoutes, jobRoutes, eventRoutes, accessRoutes, systemRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [backupRoutes, restoreRoutes, catalogRoutes, configRoutes, jobRoutes, eventRoutes, accessRoutes, systemRoutes, uiRoutes()];
 
 export interface RestServerOptions {
   /** Address the server will listen on (default 127.0.0.1); decides the Host-header rule. */

@@ -42,7 +42,7 @@ function saveApiAccess(config: ConfigService, patch: Partial<ApiAccess>): void {
 }
 
 export interface TokenState {
-  /** The token in the clear: only when it was just generated (shown once) or comes from the environment. */
+  /** The token in the clear: generated now, from the environment, or read from the token file (for the sign-in URL). */
   token?: string;
   source: 'environment' | 'generated' | 'file' | 'config-only';
   /** Where the token is kept for the user to read. */
@@ -75,7 +75,7 @@ export function ensureApiToken(config: ConfigService, dataDir: string, env: Node
     } catch {
       onDisk = undefined;
     }
-    return { source: onDisk && sameHash(sha256Hex(onDisk), stored) ? 'file' : 'config-only', file };
+    return onDisk && sameHash(sha256Hex(onDisk), stored) ? { token: onDisk, source: 'file', file } : { source: 'config-only', file };
   }
   return { token: rotateApiToken(config, dataDir), source: 'generated', file };
 }
