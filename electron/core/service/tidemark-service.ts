@@ -28,6 +28,11 @@ import type { Job, JobQuery, JobTrigger } from '../../../shared/schemas/job.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseScheduleState } from './schedule-state-adapter.js';
+import { testCluster, testStorage, unmaskEntry } from './connection-tests.js';
+import { applyProfileImport, exportConfigProfile, previewProfileImport } from './profile-transfer.js';
+import type { AerospikeClusterConfig } from '../../../shared/schemas/config.js';
+import type { StorageConfig } from '../../../shared/schemas/storage.js';
+import type { ClusterTestResult, ImportPreview, ProfileExport, ProfileExportRequest, ProfileImportRequest, StorageTestResult } from '../../../shared/schemas/rest.js';
 import { VerifySchedule } from './verify-schedule.js';
 
 export interface ServiceOptions {
@@ -64,8 +69,6 @@ export class TidemarkService {
   readonly catalog: CatalogService;
   private readonly verifySchedule: VerifySchedule;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
-  /** Background work (catalog refreshes) that close() waits for before the database goes. */
-  private readonly pending = new Set<Promise<void>>();
 
   private constructor(
     readonly config: ConfigService,
@@ -153,7 +156,6 @@ export class TidemarkService {
     this.scheduler.stop();
     this.verifySchedule.stop();
     await this.jobs.shutdown(graceMs);
-    await Promise.all([...this.pending]);
     this.db.close();
     await this.closeLog();
   }
@@ -196,7 +198,7 @@ export class TidemarkService {
     const policy = config['backup-policies'][routine['backup-policy']];
     const type = o.type ?? 'full';
     const maxScans = cluster?.['max-parallel-scans'];
-    return this.afterJob(this.jobs.start(
+    return this.jobs.start(
       {
         type: 'backup',
         backupType: type,
@@ -238,9 +240,10 @@ export class TidemarkService {
         run.progress(result.progress, stats);
         const details: Record<string, unknown> = { keys: result.namespaces.map((n) => n.key) };
         if (type === 'full') details.retention = await this.retain(routineName, run.id);
+        await this.indexStorage(routine.storage);
         return { stats, details };
       },
-    ));
+    );
   }
 
   /** Restores a backup by key, or a routine to a point in time. */
@@ -294,22 +297,55 @@ export class TidemarkService {
 
   /** Copies a backup (a full with its incrementals, or one incremental) to another storage, as a job. */
   copyBackup(spec: CopySpec): { job: Job; done: Promise<Job> } {
-    return this.afterJob(this.jobs.start({ type: 'copy', trigger: 'on-demand', details: { source: spec.key, storage: spec.storage, to: spec.to } }, async (run) => {
+    return this.jobs.start({ type: 'copy', trigger: 'on-demand', details: { source: spec.key, storage: spec.storage, to: spec.to } }, async (run) => {
       const r = await executeCopy(this.config.config, this.resources, spec, { signal: run.signal, onProgress: (p) => run.progress(p), onUses: (s, paths) => run.uses(s, paths) });
       run.progress(r.progress, { records: r.records, bytes: r.bytes, files: r.files });
+      await this.indexStorage(spec.to);
       return { stats: { records: r.records, bytes: r.bytes, files: r.files, indexes: r.indexes }, details: { keys: r.keys, unverified: r.unverified } };
-    }));
+    });
   }
 
   /** Folds a routine's full backup and incrementals up to a time into a new full backup, as a job. */
   mergeBackups(spec: MergeSpec): { job: Job; done: Promise<Job> } {
-    return this.afterJob(this.jobs.start({ type: 'merge', trigger: 'on-demand', routine: spec.routine, details: { upto: spec.upto, ...(spec.to ? { to: spec.to } : {}) } }, async (run) => {
+    return this.jobs.start({ type: 'merge', trigger: 'on-demand', routine: spec.routine, details: { upto: spec.upto, ...(spec.to ? { to: spec.to } : {}) } }, async (run) => {
       const r = await executeMerge(this.config.config, this.resources, spec, { signal: run.signal, onProgress: (p) => run.progress(p), onUses: (s, paths) => run.uses(s, paths) });
       const records = r.namespaces.reduce((a, n) => a + (n.metadata['record-count'] ?? 0), 0);
       const bytes = r.namespaces.reduce((a, n) => a + (n.metadata['byte-count'] ?? 0), 0);
       run.progress(r.progress, { records, bytes });
+      await this.indexStorage(spec.to ?? this.config.get('backup-routines', spec.routine).storage);
       return { stats: { records, bytes }, details: { keys: r.namespaces.map((n) => n.key), created: r.createdMs, sources: r.namespaces.flatMap((n) => n.sources) } };
-    }));
+    });
+  }
+
+  /** "Test connection": a configured cluster (by name) or an entry about to be saved (masked secrets: the named one's). */
+  testCluster(o: { name?: string; entry?: AerospikeClusterConfig }): Promise<ClusterTestResult> {
+    const stored = o.name !== undefined ? this.config.get('aerospike-clusters', o.name) : undefined;
+    const entry = o.entry ? unmaskEntry('aerospike-clusters', o.entry, stored) : stored;
+    if (!entry) throw new Error('testCluster: give a cluster name or entry');
+    return testCluster(entry, `aerospike-clusters.${o.name ?? '(new)'}`);
+  }
+
+  /** "Test storage": writes, reads back and deletes a probe object under `.tidemark-probe/`. */
+  testStorage(o: { name?: string; entry?: StorageConfig }): Promise<StorageTestResult> {
+    const stored = o.name !== undefined ? this.config.get('storage', o.name) : undefined;
+    const entry = o.entry ? unmaskEntry('storage', o.entry, stored) : stored;
+    if (!entry) throw new Error('testStorage: give a storage name or entry');
+    return testStorage(entry, { resolvePath: (p) => this.resources.resolvePath(p), ...(this.opts.storageTuning ? { tuning: this.opts.storageTuning } : {}) });
+  }
+
+  /** The running config (or chosen routines) as a Tidemark profile or an ABS config file. */
+  exportProfile(req: ProfileExportRequest): Promise<ProfileExport> {
+    return exportConfigProfile(this.config.config, req, new Date(this.clock.now()));
+  }
+
+  /** What importing a profile would change; nothing is changed. */
+  previewProfileImport(req: ProfileImportRequest): Promise<ImportPreview> {
+    return previewProfileImport(this.config.config, req);
+  }
+
+  /** Imports a profile: the whole result is validated and written, or nothing changes. */
+  applyProfileImport(req: ProfileImportRequest): Promise<ImportPreview> {
+    return applyProfileImport(this.config, req);
   }
 
   /**
@@ -384,35 +420,17 @@ export class TidemarkService {
   }
 
   /**
-   * Keeps the catalog index current: a job that wrote or removed backups refreshes the storages
-   * it touched (only changed metadata is read) before its `done` settles, so whoever waits for a
-   * job sees its backups listed. A failed run refreshes too: its clean-up removed files.
+   * Keeps the catalog index current: a job that wrote or removed backups refreshes the storage it
+   * touched (only changed metadata is read) as its last step, so whoever hears it finished — a
+   * UI on the event stream, a caller awaiting `done` — finds its backups listed. A refresh that
+   * fails is logged and never fails the job: the next refresh catches up.
    */
-  private afterJob(handle: { job: Job; done: Promise<Job> }): { job: Job; done: Promise<Job> } {
-    return { job: handle.job, done: handle.done.then(async (job) => (await this.refreshCatalogAfter(job), job)) };
-  }
-
-  private async refreshCatalogAfter(job: Job): Promise<void> {
-    const d = job.details ?? {};
-    const names = new Set<string>();
-    const routineStorage = job.routine ? this.config.config['backup-routines'][job.routine]?.storage : undefined;
-    if (job.type === 'backup' || job.type === 'retention') {
-      if (typeof d.storage === 'string') names.add(d.storage);
-      else if (routineStorage) names.add(routineStorage);
-    } else if (job.type === 'copy' && typeof d.to === 'string') names.add(d.to);
-    else if (job.type === 'merge') {
-      const to = typeof d.to === 'string' ? d.to : routineStorage;
-      if (to) names.add(to);
-    }
-    for (const name of names) {
-      if (!this.config.config.storage[name]) continue;
-      const p: Promise<void> = this.catalog
-        .refresh(name)
-        .then(() => undefined)
-        .catch((err: unknown) => this.log.warn({ err, storage: name }, 'catalog refresh after a job failed'))
-        .finally(() => this.pending.delete(p));
-      this.pending.add(p);
-      await p;
+  private async indexStorage(name: string): Promise<void> {
+    if (!this.config.config.storage[name]) return;
+    try {
+      await this.catalog.refresh(name);
+    } catch (err) {
+      this.log.warn({ err, storage: name }, 'catalog refresh after a job failed');
     }
   }
 
