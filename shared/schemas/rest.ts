@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { AerospikeClusterSchema, NameSchema } from './config.js';
+import { AerospikeClusterSchema, ConfigSchema, NameSchema } from './config.js';
 import { JobSchema, JobTypeSchema, parseStatusFilter } from './job.js';
 import { RunningJobSchema } from './progress.js';
+import { RecordLookupSchema } from './record-history.js';
 import { RestorePolicySchema, RetryPolicySchema } from './restore-request.js';
 import { StorageSchema } from './storage.js';
 
@@ -235,3 +236,170 @@ export const BasicAuthBodySchema = z.union([
 ]);
 
 export const OkSchema = z.object({ ok: z.boolean() });
+
+// ---- Beyond ABS: record history, copy and merge, profiles, connection tests -------------------
+
+/** A field a refusal or warning concerns, and what about it (the config's issue shape). */
+export const IssueSchema = z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() });
+
+/**
+ * `POST /v1/catalog/examine`: a record lookup (set + key + key type, or digest, in a routine's
+ * backups) and whether to use the backups' record indexes. The lookup's own rules apply as they
+ * are (RecordLookupSchema); only unknown fields are refused on top.
+ */
+export const ExamineRequestSchema = z
+  .strictObject({ ...RecordLookupSchema.shape, routine: NameSchema, 'use-index': z.boolean().optional() })
+  .superRefine((v, ctx) => {
+    const { 'use-index': _useIndex, ...lookup } = v;
+    const r = RecordLookupSchema.safeParse(lookup);
+    if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message });
+  })
+  .meta({ id: 'ExamineRequest' });
+export type ExamineRequest = z.input<typeof ExamineRequestSchema>;
+
+/** The lookup part of an examine request, as restore-version takes it. */
+const LookupSchema = z.strictObject({ ...RecordLookupSchema.shape, routine: NameSchema }).superRefine((v, ctx) => {
+  const r = RecordLookupSchema.safeParse(v);
+  if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message });
+});
+
+/** `POST /v1/catalog/examine/restore`: write one version (as backup `backup` holds it) into a cluster. */
+export const RestoreVersionRequestSchema = z
+  .strictObject({
+    lookup: LookupSchema,
+    /** Catalog key of the backup whose version is written (a version's `backup`). */
+    backup: z.string().min(1).max(4096),
+    /** Configured cluster; default the routine's source cluster. */
+    destination: NameSchema.optional(),
+    /** Destination namespace; default the version's own. */
+    namespace: z.string().min(1).max(31).optional(),
+  })
+  .meta({ id: 'RestoreVersionRequest' });
+export type RestoreVersionRequest = z.input<typeof RestoreVersionRequestSchema>;
+
+/** `POST /v1/catalog/copy`: a backup (a full with its incrementals, or one incremental) to another storage. */
+export const CopyRequestSchema = z
+  .strictObject({
+    storage: NameSchema,
+    key: z.string().min(1).max(4096),
+    to: NameSchema,
+    'with-incrementals': z.boolean().optional(),
+  })
+  .refine((r) => r.storage !== r.to, { message: 'the backup is already in this storage: choose another', path: ['to'] })
+  .meta({ id: 'CopyRequest' });
+export type CopyRequest = z.input<typeof CopyRequestSchema>;
+
+/** `POST /v1/catalog/merge`: a routine's full backup and its incrementals up to `upto` folded into a new full backup. */
+export const MergeRequestSchema = z
+  .strictObject({
+    routine: NameSchema,
+    /** Unix ms: incrementals that started at or before it are folded in. */
+    upto: z.number().int().min(0).max(8.64e15),
+    /** Destination storage; default the routine's own. */
+    to: NameSchema.optional(),
+  })
+  .meta({ id: 'MergeRequest' });
+export type MergeRequest = z.input<typeof MergeRequestSchema>;
+
+/** Profile text is bounded by the request body limit; this keeps one field from being all of it. */
+const PROFILE_TEXT_MAX = 900_000;
+const PassphraseSchema = z.string().min(8, 'use at least 8 characters').max(1024);
+
+/** `POST /v1/profiles/export`. */
+export const ProfileExportRequestSchema = z
+  .strictObject({
+    /** Only these routines and the cluster, storage and policy each uses (default: everything). */
+    routines: z.array(NameSchema).min(1, 'choose at least one routine, or leave routines out to export everything').max(10_000).optional(),
+    /** json or yaml: a Tidemark profile; abs: an ABS v2 config file (YAML, secrets left out). */
+    format: z.enum(['json', 'yaml', 'abs']).default('json'),
+    /** Include the secrets, encrypted with this passphrase (Tidemark profiles only). */
+    passphrase: PassphraseSchema.optional(),
+  })
+  .refine((r) => !(r.format === 'abs' && r.passphrase !== undefined), { message: 'ABS config files cannot hold encrypted secrets: use format json or yaml', path: ['passphrase'] })
+  .meta({ id: 'ProfileExportRequest' });
+export type ProfileExportRequest = z.input<typeof ProfileExportRequestSchema>;
+
+export const ProfileExportSchema = z
+  .object({
+    text: z.string(),
+    format: z.enum(['json', 'yaml', 'abs']),
+    /** A file name to save the text under. */
+    filename: z.string(),
+    warnings: z.array(IssueSchema),
+    /** Secrets in the text (encrypted) and secrets left out, as paths. */
+    secrets: z.object({ included: z.array(z.array(z.string())), omitted: z.array(z.array(z.string())) }),
+  })
+  .meta({ id: 'ProfileExport' });
+export type ProfileExport = z.infer<typeof ProfileExportSchema>;
+
+/** `POST /v1/profiles/import/preview` and `/v1/profiles/import`. */
+export const ProfileImportRequestSchema = z
+  .strictObject({
+    /** A Tidemark profile (JSON or YAML), or a config file (ABS's or Tidemark's). */
+    text: z.string().min(1, 'paste a profile or choose a file').max(PROFILE_TEXT_MAX),
+    mode: z.enum(['merge', 'replace']).default('merge'),
+    /** merge: entries that differ take the file's version instead of refusing the import. */
+    overwrite: z.boolean().optional(),
+    /** Opens a profile's encrypted secrets. */
+    passphrase: z.string().min(1).max(1024).optional(),
+    /** Import none of the file's secrets (the current ones stay). */
+    'skip-secrets': z.boolean().optional(),
+    /** Values for secrets the file does not carry (paths as the preview lists them). */
+    'secret-values': z.array(z.strictObject({ path: z.array(z.string().min(1).max(256)).min(1).max(16), value: z.string().min(1).max(65_536) })).max(1000).optional(),
+    /** Import entries whose secrets are not available, instead of refusing. */
+    'allow-missing-secrets': z.boolean().optional(),
+    /** Store secrets in the config file in plain text (where there is no OS keychain). */
+    'allow-plaintext-secrets': z.boolean().optional(),
+  })
+  .meta({ id: 'ProfileImportRequest' });
+export type ProfileImportRequest = z.input<typeof ProfileImportRequestSchema>;
+
+export const ImportPreviewSchema = z
+  .object({
+    source: z.enum(['tidemark-profile', 'config-file']),
+    mode: z.enum(['merge', 'replace']),
+    entries: z.array(
+      z.object({
+        section: z.enum(['aerospike-clusters', 'storage', 'backup-policies', 'backup-routines', 'settings']),
+        name: z.string(),
+        status: z.enum(['added', 'changed', 'unchanged', 'conflicting', 'removed']),
+        fields: z.array(z.string()).optional(),
+      }),
+    ),
+    secrets: z.array(z.object({ path: z.array(z.string()), status: z.enum(['included', 'provided', 'kept', 'missing']) })),
+    warnings: z.array(IssueSchema),
+    /** Why the import would be refused as things stand; empty when it would go ahead. */
+    blocking: z.array(IssueSchema.extend({ reason: z.enum(['conflict', 'missing-secret']) })),
+  })
+  .meta({ id: 'ImportPreview' });
+export type ImportPreview = z.infer<typeof ImportPreviewSchema>;
+
+/** Import done: what it did and the resulting config (secrets masked). */
+export const ImportResultSchema = z.object({ preview: ImportPreviewSchema, config: ConfigSchema }).meta({ id: 'ImportResult' });
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+
+/** Cluster and storage tests: `?name=` tests the configured entry; a body tests that entry (masked secrets stand for the named entry's). */
+export const ConnectionTestQuerySchema = z.strictObject({ name: NameSchema.optional() });
+
+export const ClusterTestResultSchema = z
+  .union([
+    z.object({
+      ok: z.literal(true),
+      /** The server's version (`build`). */
+      build: z.string(),
+      nodes: z.number().int(),
+      'connect-ms': z.number().int(),
+      namespaces: z.array(z.object({ name: z.string(), objects: z.number().int(), sets: z.array(z.object({ name: z.string(), objects: z.number().int() })) })),
+    }),
+    z.object({ ok: z.literal(false), error: z.string() }),
+  ])
+  .meta({ id: 'ClusterTestResult' });
+export type ClusterTestResult = z.infer<typeof ClusterTestResultSchema>;
+
+export const StorageTestResultSchema = z
+  .union([
+    z.object({ ok: z.literal(true), 'write-ms': z.number().int(), 'read-ms': z.number().int(), 'delete-ms': z.number().int(), location: z.string() }),
+    z.object({ ok: z.literal(false), error: z.string(), step: z.enum(['open', 'write', 'read', 'delete']) }),
+  ])
+  .meta({ id: 'StorageTestResult' });
+export type StorageTestResult = z.infer<typeof StorageTestResultSchema>;

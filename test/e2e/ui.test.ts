@@ -16,7 +16,6 @@ import Aerospike from 'aerospike';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.js';
 import { writeDataset } from '../helpers/dataset.js';
-import { startUiServer } from './ui-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -30,7 +29,6 @@ let tb: TestbedHandle;
 let client: Aerospike.Client;
 let dir: string;
 let serve: ChildProcess | undefined;
-let ui: Awaited<ReturnType<typeof startUiServer>> | undefined;
 let browser: Browser | undefined;
 let api = '';
 
@@ -85,13 +83,11 @@ before(async () => {
   await writeDataset(client, 'test', RECORDS);
   dir = mkdtempSync(join(tmpdir(), 'tidemark-ui-'));
   api = await startServe(join(dir, 'config.json'));
-  ui = await startUiServer({ dir: DIST, api });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 });
 
 after(async () => {
   await browser?.close();
-  await ui?.close();
   if (serve && serve.exitCode === null) {
     serve.kill('SIGTERM');
     await new Promise((r) => serve!.once('exit', r));
@@ -140,7 +136,8 @@ test('the UI: set up a routine through the forms, back it up live, every screen 
   page.on('pageerror', (e) => problems.push(e.message));
 
   // Signed in by the URL fragment; the token leaves the address bar.
-  await page.goto(`${ui!.url}/#token=${TOKEN}`);
+  // The UI as `tidemark serve` hosts it, opened with the sign-in URL it prints.
+  await page.goto(`${api}/ui/#token=${TOKEN}`);
   await page.getByText('No routines yet').waitFor();
   assert.equal(new URL(page.url()).hash, '');
   await shoot(page, 'first-run', 'light');

@@ -44,6 +44,10 @@ const BODIES: Record<string, Json> = {
   basic: { user: 'ops', password: 'long enough password' },
   ref: { storage: 'local', key: 'r/backup/1/data/test' },
   del: { storage: 'local', key: 'r/backup/1/data/test', confirmation: '0123456789abcdef' },
+  copy: { storage: 'local', key: 'r/backup/1/data/test', to: 'local2', 'with-incrementals': true },
+  merge: { routine: 'r', upto: 1, to: 'local' },
+  version: { lookup: { routine: 'r', set: 's', key: 'k', 'key-type': 'string' }, backup: 'r/backup/1/data/test', destination: 'tb', namespace: 'bar' },
+  profile: { text: '{"backup-routines":{}}', mode: 'merge', overwrite: false },
 };
 
 /** Where each body goes; only names that exist or could be created are used here. */
@@ -64,6 +68,10 @@ const BODY_TARGETS: Array<[Case['method'], string, keyof typeof BODIES]> = [
   ['POST', '/v1/catalog/verify', 'ref'],
   ['POST', '/v1/catalog/delete-plan', 'ref'],
   ['POST', '/v1/catalog/delete', 'del'],
+  ['POST', '/v1/catalog/copy', 'copy'],
+  ['POST', '/v1/catalog/merge', 'merge'],
+  ['POST', '/v1/catalog/examine/restore', 'version'],
+  ['POST', '/v1/profiles/import', 'profile'],
 ];
 
 const BAD_NAMES = ['..', '%2e%2e', '__proto__', 'constructor', 'prototype', 'a'.repeat(300), '%00', 'x%2Fy', '%20', '%F0%9F%92%A5', '$%7Bjndi%7D', "'%20OR%201=1", '-lead', 'ghost', 'missing.routine', '%E2%80%AE', '%C0%AE'];

@@ -19,6 +19,9 @@ import { RestMetrics } from './metrics.js';
 import { accessRoutes } from './routes/access.js';
 import { backupRoutes } from './routes/backups.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { catalogOperationRoutes } from './routes/catalog-operations.js';
+import { connectionTestRoutes } from './routes/connection-tests.js';
+import { profileRoutes } from './routes/profiles.js';
 import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -33,7 +36,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Every route group, in the order they appear in the API document. */
-export const ROUTE_MODULES: readonly RouteModule[] = [backupRoutes, restoreRoutes, catalogRoutes, configRoutes, jobRoutes, eventRoutes, accessRoutes, systemRoutes, uiRoutes()];
+export const ROUTE_MODULES: readonly RouteModule[] = [backupRoutes, restoreRoutes, catalogRoutes, catalogOperationRoutes, configRoutes, connectionTestRoutes, profileRoutes, jobRoutes, eventRoutes, accessRoutes, systemRoutes, uiRoutes()];
 
 export interface RestServerOptions {
   /** Address the server will listen on (default 127.0.0.1); decides the Host-header rule. */

@@ -242,3 +242,18 @@ test('without the catalog API, the ABS backup lists become catalog entries', () 
     ['i1', 'incremental', 'disk', 'zstd'],
   ]);
 });
+
+test('connection tests: the saved entry by name without a body, or the form\'s entry as the body', async () => {
+  const fake = await startFake();
+  cleanups.push(() => stopFake(fake));
+  const t = new HttpTransport({ baseUrl: `http://127.0.0.1:${fake.port}`, getToken: () => TOKEN });
+  cleanups.push(() => t.close());
+  await assert.rejects(t.testCluster('my cluster'), (err: unknown) => err instanceof TransportError && err.status === 404);
+  const byName = fake.requests.at(-1)!;
+  assert.equal(`${byName.method} ${byName.url}`, 'POST /v1/config/clusters/my%20cluster/test');
+  assert.equal(byName.body, '', 'no body: the saved entry is tested');
+  await assert.rejects(t.testStorage('s3', { 'local-storage': { path: '/x' } }));
+  const withEntry = fake.requests.at(-1)!;
+  assert.equal(`${withEntry.method} ${withEntry.url}`, 'POST /v1/config/storage/s3/test');
+  assert.deepEqual(JSON.parse(withEntry.body), { 'local-storage': { path: '/x' } });
+});

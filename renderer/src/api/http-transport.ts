@@ -7,7 +7,23 @@
 import type { Config, Section } from '../../../shared/schemas/config.js';
 import type { Job, JobQuery } from '../../../shared/schemas/job.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
-import type { AbsRestoreTimestampRequest, BackupDetails, RestoreJobStatus } from '../../../shared/schemas/rest.js';
+import type {
+  AbsRestoreTimestampRequest,
+  BackupDetails,
+  ClusterTestResult,
+  CopyRequest,
+  ExamineRequest,
+  ImportPreview,
+  ImportResult,
+  MergeRequest,
+  ProfileExport,
+  ProfileExportRequest,
+  ProfileImportRequest,
+  RestoreJobStatus,
+  RestoreVersionRequest,
+  StorageTestResult,
+} from '../../../shared/schemas/rest.js';
+import type { RecordHistory } from '../../../shared/schemas/record-history.js';
 import type { CatalogBackup, CatalogPage, CatalogQuery, DeletePlan, Timeline } from '../../../shared/schemas/catalog.js';
 import { backoffMs, readSse } from './sse.js';
 import {
@@ -242,6 +258,42 @@ export class HttpTransport implements Transport {
 
   restoreStatus(jobNumber: number): Promise<RestoreJobStatus> {
     return this.request('GET', `/v1/restore/status/${jobNumber}`);
+  }
+
+  examineRecord(req: ExamineRequest): Promise<RecordHistory> {
+    return this.request('POST', '/v1/catalog/examine', { body: req });
+  }
+
+  restoreRecordVersion(req: RestoreVersionRequest): Promise<Job> {
+    return this.request('POST', '/v1/catalog/examine/restore', { body: req });
+  }
+
+  copyBackup(req: CopyRequest): Promise<Job> {
+    return this.request('POST', '/v1/catalog/copy', { body: req });
+  }
+
+  mergeBackups(req: MergeRequest): Promise<Job> {
+    return this.request('POST', '/v1/catalog/merge', { body: req });
+  }
+
+  exportProfile(req: ProfileExportRequest): Promise<ProfileExport> {
+    return this.request('POST', '/v1/profiles/export', { body: req });
+  }
+
+  previewProfileImport(req: ProfileImportRequest): Promise<ImportPreview> {
+    return this.request('POST', '/v1/profiles/import/preview', { body: req });
+  }
+
+  importProfile(req: ProfileImportRequest): Promise<ImportResult> {
+    return this.request('POST', '/v1/profiles/import', { body: req });
+  }
+
+  testCluster(name: string, entry?: SectionInput['aerospike-clusters']): Promise<ClusterTestResult> {
+    return this.request('POST', `/v1/config/clusters/${encodeURIComponent(name)}/test`, entry !== undefined ? { body: entry } : {});
+  }
+
+  testStorage(name: string, entry?: SectionInput['storage']): Promise<StorageTestResult> {
+    return this.request('POST', `/v1/config/storage/${encodeURIComponent(name)}/test`, entry !== undefined ? { body: entry } : {});
   }
 
   rotateToken(): Promise<{ token: string; file: string }> {

@@ -9,7 +9,25 @@ import type { AerospikeClusterSchema, BackupPolicySchema, Config, RoutineSchema,
 import type { StorageSchema } from '../../../shared/schemas/storage.js';
 import type { Job, JobQuery } from '../../../shared/schemas/job.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
-import type { AbsRestoreTimestampRequest, ApiError, RestoreJobStatus, ScheduleSchema, VersionSchema } from '../../../shared/schemas/rest.js';
+import type {
+  AbsRestoreTimestampRequest,
+  ApiError,
+  ClusterTestResult,
+  CopyRequest,
+  ExamineRequest,
+  ImportPreview,
+  ImportResult,
+  MergeRequest,
+  ProfileExport,
+  ProfileExportRequest,
+  ProfileImportRequest,
+  RestoreJobStatus,
+  RestoreVersionRequest,
+  ScheduleSchema,
+  StorageTestResult,
+  VersionSchema,
+} from '../../../shared/schemas/rest.js';
+import type { RecordHistory } from '../../../shared/schemas/record-history.js';
 import type { CatalogBackup, CatalogPage, CatalogQuery, DeletePlan, Timeline } from '../../../shared/schemas/catalog.js';
 
 export type { Section };
@@ -127,6 +145,22 @@ export interface Transport {
   // Restore.
   restoreToTime(req: AbsRestoreTimestampRequest): Promise<{ jobNumber: number }>;
   restoreStatus(jobNumber: number): Promise<RestoreJobStatus>;
+
+  // Record history, copy and merge (jobs answer at once; follow them with the events).
+  examineRecord(req: ExamineRequest): Promise<RecordHistory>;
+  restoreRecordVersion(req: RestoreVersionRequest): Promise<Job>;
+  copyBackup(req: CopyRequest): Promise<Job>;
+  mergeBackups(req: MergeRequest): Promise<Job>;
+
+  // Profiles.
+  exportProfile(req: ProfileExportRequest): Promise<ProfileExport>;
+  previewProfileImport(req: ProfileImportRequest): Promise<ImportPreview>;
+  importProfile(req: ProfileImportRequest): Promise<ImportResult>;
+
+  /** Connects to a cluster (the saved `name`, or `entry` as a form holds it) and says what it holds; `ok: false` says why not. */
+  testCluster(name: string, entry?: SectionInput['aerospike-clusters']): Promise<ClusterTestResult>;
+  /** Writes, reads back and deletes a probe object in a storage (the saved `name`, or `entry`). */
+  testStorage(name: string, entry?: SectionInput['storage']): Promise<StorageTestResult>;
 
   // Access.
   rotateToken(): Promise<{ token: string; file: string }>;

@@ -10,6 +10,8 @@ import { useBackups, useCapabilities, useConfig } from '../../api/queries.js';
 import { ConfirmDialog, Empty, ErrorNote, errorText, PageHeader, When } from '../../components/common.js';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../components/format.js';
 import { useRouter } from '../../app/router.js';
+import { CopyDialog, MergeDialog } from './BackupActions.js';
+import { RecordLookup } from './RecordLookup.js';
 
 const ROW = 52;
 
@@ -28,7 +30,7 @@ function Verification({ b }: { b: CatalogBackup }) {
   );
 }
 
-function Details({ b, onVerify, onDelete, caps }: { b: CatalogBackup; onVerify(): void; onDelete(): void; caps: { verify: boolean; delete: boolean } | undefined }) {
+function Details({ b, onVerify, onDelete, onCopy, onMerge, caps }: { b: CatalogBackup; onVerify(): void; onDelete(): void; onCopy(): void; onMerge(): void; caps: { catalog: boolean; verify: boolean; delete: boolean } | undefined }) {
   const row = (k: string, v: React.ReactNode) => (
     <>
       <Text size="sm" c="dimmed">
@@ -88,6 +90,12 @@ function Details({ b, onVerify, onDelete, caps }: { b: CatalogBackup; onVerify()
         <Button variant="light" onClick={onVerify} disabled={caps ? !caps.verify : true}>
           Verify
         </Button>
+        <Button variant="light" onClick={onCopy} disabled={caps ? !caps.catalog : true}>
+          Copy to…
+        </Button>
+        <Button variant="light" onClick={onMerge} disabled={caps ? !caps.catalog || b.foreign === true : true}>
+          Merge…
+        </Button>
         <Button variant="light" color="red" onClick={onDelete} disabled={caps ? !caps.delete : true}>
           Delete backup…
         </Button>
@@ -108,6 +116,8 @@ export function CatalogPage() {
   const [plan, setPlan] = useState<DeletePlan | undefined>();
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>();
+  const [copying, setCopying] = useState<CatalogBackup | undefined>();
+  const [merging, setMerging] = useState<CatalogBackup | undefined>();
   const ns = params.ns;
 
   const rows = useMemo(() => {
@@ -132,6 +142,7 @@ export function CatalogPage() {
   return (
     <div>
       <PageHeader title="Catalog" description={backups.data ? `${formatCount(backups.data.total)} backups` : 'Every backup on every storage'} />
+      <RecordLookup key={config.data ? 'ready' : 'loading'} config={config.data} routine={params.routine} />
       <Group gap="sm" mb="md" align="flex-end">
         <Select label="Routine" placeholder="All routines" data={Object.keys(config.data?.['backup-routines'] ?? {})} value={params.routine ?? null} onChange={(v) => setParams({ routine: v ?? undefined })} clearable w={180} />
         <Select label="Namespace" placeholder="All" data={namespaces} value={ns ?? null} onChange={(v) => setParams({ ns: v ?? undefined })} clearable w={160} />
@@ -205,8 +216,10 @@ export function CatalogPage() {
         </div>
       )}
       <Drawer opened={!!selected} onClose={() => setSelected(undefined)} position="right" size="lg" title={<Text fw={650}>Backup details</Text>}>
-        {selected ? <Details b={selected} caps={caps.data} onVerify={() => void verify(selected)} onDelete={() => askDelete(selected)} /> : null}
+        {selected ? <Details b={selected} caps={caps.data} onVerify={() => void verify(selected)} onDelete={() => askDelete(selected)} onCopy={() => setCopying(selected)} onMerge={() => setMerging(selected)} /> : null}
       </Drawer>
+      <CopyDialog backup={copying} config={config.data} onClose={() => setCopying(undefined)} />
+      <MergeDialog backup={merging} config={config.data} onClose={() => setMerging(undefined)} />
       <ConfirmDialog
         opened={!!plan}
         title={plan && plan.backups.length > 1 ? `Delete a full backup and ${plan.backups.length - 1} incrementals?` : 'Delete this backup?'}

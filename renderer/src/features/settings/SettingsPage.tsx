@@ -6,6 +6,7 @@ import { useTransport } from '../../api/context.js';
 import { keys, useSchedule } from '../../api/queries.js';
 import { errorText, PageHeader } from '../../components/common.js';
 import { saveToken } from '../../app/auth.js';
+import { ProfilesPanel } from './ProfilesPanel.js';
 
 function currentToken(): string {
   return typeof window === 'undefined' ? '' : (window.sessionStorage.getItem('tidemark.token') ?? '');
@@ -105,17 +106,7 @@ export function SettingsPage() {
           </Stack>
         </Paper>
 
-        <Paper withBorder p="lg" radius="md">
-          <Title order={2} size="h4" mb="sm">
-            Profiles
-          </Title>
-          <Text size="sm" mb="xs">
-            A profile carries clusters, storage, policies and routines to another machine; secrets are left out or encrypted with a passphrase. This server has no profile endpoint yet, so use the CLI:
-          </Text>
-          <Code block>{`tidemark profile export tidemark-profile.json --passphrase-env PROFILE_PASS
-tidemark profile import tidemark-profile.json --dry-run   # preview: added, changed, unchanged, conflicting
-tidemark profile import tidemark-profile.json`}</Code>
-        </Paper>
+        <ProfilesPanel />
       </Stack>
     </div>
   );

@@ -3,14 +3,15 @@ import { ActionIcon, Alert, Badge, Button, Drawer, Group, Skeleton, Stack, Switc
 import { notifications } from '@mantine/notifications';
 import { IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
-import type { Config, Section } from '../../../../shared/schemas/config.js';
+import { NameSchema, type Config, type Section } from '../../../../shared/schemas/config.js';
 import { useTransport } from '../../api/context.js';
 import { keys, useConfig, useDeleteEntry, useSaveEntry } from '../../api/queries.js';
-import { TransportError, type SectionEntry } from '../../api/transport.js';
+import { TransportError, type SectionEntry, type SectionInput } from '../../api/transport.js';
 import { ConfirmDialog, Empty, ErrorNote, errorText, PageHeader } from '../../components/common.js';
 import { useRouter } from '../../app/router.js';
 import { clusterForm, policyForm, routineForm, serverErrors, storageForm, validate, type Errors, type FormModel, type Values } from './form-model.js';
 import { SectionFields } from './SectionFields.js';
+import { ConnectionTest } from './ConnectionTest.js';
 import { describeCron } from './CronHelper.js';
 
 const FORMS: { [S in Section]: FormModel<S> } = { 'aerospike-clusters': clusterForm, storage: storageForm, 'backup-policies': policyForm, 'backup-routines': routineForm };
@@ -114,6 +115,15 @@ function EntryForm<S extends Section>({ section, config, editing, onDone }: { se
           <TextInput label="Name" required value={String(values.name ?? '')} onChange={(e) => set('name', e.currentTarget.value)} error={shown.name} description="Letters, digits, '.', '_' or '-'" data-autofocus name="name" />
         )}
         <SectionFields section={section} values={values} errors={shown} set={set} config={config} />
+        {section === 'aerospike-clusters' || section === 'storage' ? (
+          <ConnectionTest
+            section={section}
+            name={editing?.name ?? (NameSchema.safeParse(String(values.name ?? '').trim()).success ? String(values.name).trim() : 'unsaved')}
+            entry={Object.keys(checked.errors).some((k) => k !== 'name') ? undefined : (checked.entry as SectionInput['aerospike-clusters' | 'storage'])}
+            saved={!!editing && JSON.stringify(values) === JSON.stringify({ ...form.fromEntry(editing.entry), name: editing.name })}
+            onInvalid={() => setSubmitted(true)}
+          />
+        ) : null}
         {shown._form ? (
           <Alert color="red" role="alert">
             {shown._form}
