@@ -1,7 +1,10 @@
 /**
- * Backup throughput against the official client's raw scan of the same records, measured in
- * the same run, plus the backup's peak RSS at two sizes (flat memory means the same peak).
- * `--records N` (default 1,000,000; the small size is N/5), `--nodes N` (1), `--parallel N` (4).
+ * With a real server (`--cluster HOST:PORT`, or started from ../shared/aerospike/): Tidemark vs
+ * asbackup on the same records, 1 and 3 nodes unless `--nodes N` (see real.ts). Otherwise, or
+ * with `--testbed`: backup throughput against the official client's raw scan of the same records
+ * on the testbed, measured in the same run, plus the backup's peak RSS at two sizes (flat memory
+ * means the same peak). `--records N` (default 1,000,000; the small size is N/5), `--nodes N`
+ * (testbed: 1), `--parallel N` (4), `--rounds N` (real server: 3).
  */
 import Aerospike from 'aerospike';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { realServerUnavailable } from '../e2e/real-server.js';
+import { backupVsAsbackup } from './real.js';
 import { startTestbedWorker } from '../e2e/testbed/index.js';
 import { bestOf, child, fmt, rate, type Measure } from './child.js';
 
@@ -41,7 +46,19 @@ function benchDir(): string {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { records: { type: 'string', default: '1000000' }, nodes: { type: 'string', default: '1' }, parallel: { type: 'string', default: '4' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { records: { type: 'string', default: '1000000' }, nodes: { type: 'string' }, parallel: { type: 'string', default: '4' }, cluster: { type: 'string' }, rounds: { type: 'string', default: '3' }, testbed: { type: 'boolean', default: false } },
+  });
+  // A real server (given, or started from ../shared/aerospike/) and asbackup, unless told otherwise.
+  const unavailable = values.cluster ? null : values.testbed ? '--testbed was given' : realServerUnavailable();
+  if (unavailable === null) {
+    const nodes = values.nodes ? [Number(values.nodes)] : [1, 3];
+    await backupVsAsbackup({ records: Number(values.records), rounds: Number(values.rounds), nodes, parallel: values.parallel!, ...(values.cluster ? { cluster: values.cluster } : {}) });
+    return;
+  }
+  console.log(`no real Aerospike server (${unavailable}): testbed baselines only`);
+  values.nodes ??= '1';
   const total = Number(values.records);
   const small = Math.floor(total / 5);
   const tb = await startTestbedWorker({ port: 0, namespaces: ['test'], nodes: Number(values.nodes) });

@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   testbed: () => import('./testbed.js'),
   backup: () => import('./backup.js'),
   restore: () => import('./restore.js'),
+  startup: () => import('./startup.js'),
   // The issue's catalog report includes the record-history lookup time (bench/history.ts, run with
   // its defaults here; `history` alone takes its own options).
   catalog: async () => {
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
     };
   },
   history: () => import('./history.js'),
+  ui: () => import('./ui.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

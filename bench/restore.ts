@@ -1,7 +1,10 @@
 /**
- * Restore throughput against the engine's own record writer writing the same records (decoded
- * beforehand), measured in the same run, plus the restore's peak RSS at two sizes.
- * `--records N` (default 1,000,000; the small size is N/5).
+ * With a real server (`--cluster HOST:PORT`, or started from ../shared/aerospike/): Tidemark vs
+ * asrestore restoring the same asbackup files, 1 and 3 nodes unless `--nodes N` (see real.ts).
+ * Otherwise, or with `--testbed`: restore throughput against the engine's own record writer
+ * writing the same records (decoded beforehand) on the testbed, measured in the same run, plus
+ * the restore's peak RSS at two sizes. `--records N` (default 1,000,000; the small size is N/5),
+ * `--rounds N` (real server: 3).
  */
 import Aerospike from 'aerospike';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { realServerUnavailable } from '../e2e/real-server.js';
+import { restoreVsAsrestore } from './real.js';
 import { startTestbedWorker } from '../e2e/testbed/index.js';
 import { child, fmt, rate } from './child.js';
 import { AerospikeCluster, parseHosts } from '../electron/core/aerospike/cluster.js';
@@ -36,7 +41,18 @@ function benchDir(): string {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { records: { type: 'string', default: '1000000' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { records: { type: 'string', default: '1000000' }, nodes: { type: 'string' }, cluster: { type: 'string' }, rounds: { type: 'string', default: '3' }, testbed: { type: 'boolean', default: false } },
+  });
+  // A real server (given, or started from ../shared/aerospike/) and asrestore, unless told otherwise.
+  const unavailable = values.cluster ? null : values.testbed ? '--testbed was given' : realServerUnavailable();
+  if (unavailable === null) {
+    const nodes = values.nodes ? [Number(values.nodes)] : [1, 3];
+    await restoreVsAsrestore({ records: Number(values.records), rounds: Number(values.rounds), nodes, parallel: '4', ...(values.cluster ? { cluster: values.cluster } : {}) });
+    return;
+  }
+  console.log(`no real Aerospike server (${unavailable}): testbed baselines only`);
   const total = Number(values.records);
   const small = Math.floor(total / 5);
   const tb = await startTestbedWorker({ port: 0, namespaces: ['test', 'raw', 'restored', 'smallns'] });

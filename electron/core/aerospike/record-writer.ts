@@ -40,10 +40,11 @@
  * counted as fresher / existed, although the refusal may be caused by the first attempt having
  * landed; the answer alone cannot tell.
  */
-import { CITRUSLEAF_EPOCH_SECONDS, Particle, type BackupRecord, type UserKey } from '../model/record.js';
+import { CITRUSLEAF_EPOCH_SECONDS, Particle, type BackupRecord, type Bin, type UserKey } from '../model/record.js';
 import { BufferWriter } from '../wire/buffer-writer.js';
-import { partitionId } from '../wire/digest.js';
-import { beginProto, endProto, FieldType, Info1, Info2, Info3, OpType, writeField, writeMsgHeader, writeOp, writeStringField } from '../wire/message.js';
+import { partitionIdAt } from '../wire/digest.js';
+import { DIGEST_BYTES, type EncodedRecord } from '../wire/encoded-record.js';
+import { beginProto, endProto, FieldType, Info1, Info2, Info3, OpType, writeMsgHeader, writeOp } from '../wire/message.js';
 import { ProtoType } from '../wire/proto.js';
 import { isRetryable, ResultCode } from '../wire/result-code.js';
 import type { AerospikeCluster, ClusterNode } from './cluster.js';
@@ -145,16 +146,12 @@ function retryableTransport(code: number): boolean {
 }
 
 interface Row {
-  record: BackupRecord;
-  digest: Buffer;
+  /** The record as given to `write()`; null on the hot path (`writeEncoded`), rebuilt for errors. */
+  record: BackupRecord | null;
+  /** Digest, key, set and write operations, as every request copies them. */
+  enc: EncodedRecord;
   pid: number;
-  set: string;
-  generation: number;
   ttl: number;
-  /** Key field data (particle type + value), or null. */
-  key: Buffer | null;
-  ops: Buffer;
-  nOps: number;
   size: number;
   retries: number;
   /** A request carrying this row was sent and its answer lost. */
@@ -183,6 +180,66 @@ export function keyFieldData(key: UserKey): Buffer {
     case 'bytes':
       return Buffer.concat([Buffer.of(key.particle ?? Particle.BLOB), key.value]);
   }
+}
+
+/**
+ * A record in the writer's byte form (see EncodedRecord): what `write()` sends for it, and what
+ * the `.asb` hot path produces without building the record.
+ */
+export function encodeRecord(r: BackupRecord, bins: readonly Bin[] = r.bins): EncodedRecord {
+  const key = r.key ? keyFieldData(r.key) : EMPTY;
+  const set = r.set ?? '';
+  // Sized exactly, so everything is written once and handed over without a copy.
+  let size = DIGEST_BYTES + key.length + Buffer.byteLength(set);
+  for (const b of bins) size += 8 + Buffer.byteLength(b.name) + (b.type === Particle.NIL ? 0 : b.type === Particle.GEOJSON ? GEO_HEADER.length + b.data.length : b.data.length);
+  const w = new BufferWriter(size);
+  w.bytes(r.digest);
+  w.bytes(key);
+  const keyEnd = w.pos;
+  w.str(set);
+  const setEnd = w.pos;
+  for (const b of bins) {
+    if (b.type === Particle.NIL) writeOp(w, OpType.WRITE, Particle.NIL, b.name, EMPTY);
+    // GeoJSON bins hold the JSON text; the wire wants flags 0 and a cell count of 0 before it.
+    else if (b.type === Particle.GEOJSON) writeOp(w, OpType.WRITE, b.type, b.name, Buffer.concat([GEO_HEADER, b.data]));
+    else writeOp(w, OpType.WRITE, b.type, b.name, b.data);
+  }
+  return { kind: 'encoded', namespace: r.namespace, set: r.set, generation: r.generation, voidTime: r.voidTime, nOps: bins.length, buf: w.buf, start: 0, keyEnd, setEnd, end: w.pos };
+}
+
+/** The BackupRecord an EncodedRecord stands for (its own copies of the bytes): for errors and bin filters. */
+export function decodeEncodedRecord(e: EncodedRecord): BackupRecord {
+  const b = e.buf;
+  const keyStart = e.start + DIGEST_BYTES;
+  let key: UserKey | null = null;
+  if (e.keyEnd > keyStart) {
+    const t = b[keyStart]!;
+    const v = Buffer.from(b.subarray(keyStart + 1, e.keyEnd));
+    if (t === Particle.INTEGER && v.length === 8) key = { type: 'int', value: v.readBigInt64BE(0) };
+    else if (t === Particle.FLOAT && v.length === 8) key = { type: 'double', value: v.readDoubleBE(0) };
+    else if (t === Particle.STRING) key = { type: 'string', value: v };
+    else key = t === Particle.BLOB ? { type: 'bytes', value: v } : { type: 'bytes', value: v, particle: t };
+  }
+  const bins: Bin[] = [];
+  let p = e.setEnd;
+  for (let i = 0; i < e.nOps && p < e.end; i++) {
+    const end = p + 4 + b.readUInt32BE(p);
+    const type = b[p + 5]!;
+    const nameEnd = p + 8 + b[p + 7]!;
+    let dataStart = nameEnd;
+    if (type === Particle.GEOJSON && end - dataStart >= 3) dataStart = Math.min(end, dataStart + 3 + b.readUInt16BE(dataStart + 1) * 8);
+    bins.push({ name: b.toString('utf8', p + 8, nameEnd), type, data: Buffer.from(b.subarray(dataStart, end)) });
+    p = end;
+  }
+  return {
+    namespace: e.namespace,
+    digest: Buffer.from(b.subarray(e.start, keyStart)),
+    set: e.set,
+    key,
+    generation: e.generation,
+    voidTime: e.voidTime,
+    bins,
+  };
 }
 
 /** `digest <hex> (key …) in ns/set`, for error messages. */
@@ -226,6 +283,9 @@ export class RecordWriter {
   private readonly aborted: Promise<never> | undefined;
   private failure: AerospikeError | undefined;
   private refreshing: Promise<void> | undefined;
+  /** UTF-8 of the last namespace written, so rows do not encode it again. */
+  private nsText = '';
+  private nsBytes = EMPTY;
 
   constructor(
     private readonly cluster: AerospikeCluster,
@@ -289,27 +349,53 @@ export class RecordWriter {
     this.counters.records++;
     const row = this.prepare(record);
     if (!row) return;
-    const ns = this.targetNamespace(record);
-    let node = this.cluster.masterOf(ns, row.pid);
-    if (!node) {
-      await this.refresh();
-      node = this.cluster.masterOf(ns, row.pid);
-      if (!node) throw new AerospikeError(`namespace '${ns}' not found on the cluster`, ResultCode.NAMESPACE);
-    }
-    if (this.options.disableBatchWrites) {
-      await this.acquireSlot();
-      this.launch([row]);
-      return;
-    }
+    await this.queue(row);
+  }
+
+  /**
+   * `write()` for a record already in write form (the `.asb` hot path), with the same semantics
+   * and counters. Returns a promise only when the caller has to wait (for room, or for the
+   * partition map): most records are queued without a promise or an await. Its bytes must stay
+   * unchanged until the writer is settled. Throws (or rejects) where `write()` rejects.
+   */
+  writeEncoded(e: EncodedRecord): Promise<void> | undefined {
+    this.checkUsable();
+    this.counters.records++;
+    // A bin filter needs the bin names: take the decoded path (rare: only with a bin list).
+    const row = this.bins ? this.prepare(decodeEncodedRecord(e)) : this.prepareRow(e, null, e.nOps);
+    if (!row) return undefined;
+    return this.queue(row);
+  }
+
+  /** Puts the row into its node's batch; a promise only when the caller has to wait. */
+  private queue(row: Row): Promise<void> | undefined {
+    const ns = this.targetNamespace(row);
+    const node = this.cluster.masterOf(ns, row.pid);
+    if (!node) return this.queueAfterRefresh(row, ns);
+    if (this.options.disableBatchWrites) return this.launchWhenFree([row]);
     let buf = this.buffers.get(node);
     if (!buf) this.buffers.set(node, (buf = { rows: [], bytes: 0 }));
     buf.rows.push(row);
     buf.bytes += row.size;
     if (buf.rows.length >= this.batchSize || buf.bytes >= MAX_BATCH_BYTES) {
       this.buffers.delete(node);
-      await this.acquireSlot();
-      this.launch(buf.rows);
+      return this.launchWhenFree(buf.rows);
     }
+    return undefined;
+  }
+
+  private async queueAfterRefresh(row: Row, ns: string): Promise<void> {
+    await this.refresh();
+    if (!this.cluster.masterOf(ns, row.pid)) throw new AerospikeError(`namespace '${ns}' not found on the cluster`, ResultCode.NAMESPACE);
+    await this.queue(row);
+  }
+
+  private launchWhenFree(rows: Row[]): Promise<void> | undefined {
+    if (this.inFlight.size < this.maxAsync && !this.isAborted) {
+      this.launch(rows);
+      return undefined;
+    }
+    return this.acquireSlot().then(() => this.launch(rows));
   }
 
   /**
@@ -337,55 +423,55 @@ export class RecordWriter {
     this.checkUsable();
   }
 
-  private targetNamespace(r: BackupRecord): string {
-    return this.options.namespace ?? r.namespace;
+  private targetNamespace(r: Row): string {
+    return this.options.namespace ?? r.enc.namespace;
+  }
+
+  private namespaceBytes(ns: string): Buffer {
+    if (ns !== this.nsText) {
+      this.nsText = ns;
+      this.nsBytes = Buffer.from(ns, 'utf8');
+    }
+    return this.nsBytes;
+  }
+
+  /** The record for error reports: the one given to `write()`, or rebuilt from the bytes. */
+  private recordOf(row: Row): BackupRecord {
+    return (row.record ??= decodeEncodedRecord(row.enc));
   }
 
   /** TTL, bin filter and encoding; null when the record is not to be written (counted). */
   private prepare(r: BackupRecord): Row | null {
+    const bins = this.bins ? r.bins.filter((b) => this.bins!.has(b.name)) : r.bins;
+    // Records that will not be written (expired, no bins) are not encoded; prepareRow counts them.
+    const skip = bins.length === 0 || (r.voidTime !== 0 && this.ttlOf(r.voidTime) <= 0);
+    return this.prepareRow(skip ? null : encodeRecord(r, bins), r, bins.length);
+  }
+
+  /** Remaining TTL in seconds for a void time (≤ 0: already expired). */
+  private ttlOf(voidTime: number): number {
+    return voidTime - nowCitrusleafSeconds() + (this.options.extraTtl ?? 0);
+  }
+
+  /** TTL and counting; null when the record is not to be written (counted as expired or ignored). */
+  private prepareRow(enc: EncodedRecord | null, record: BackupRecord | null, nOps: number): Row | null {
+    const voidTime = enc ? enc.voidTime : record!.voidTime;
     let ttl = TTL_NEVER;
-    if (r.voidTime !== 0) {
-      const remaining = r.voidTime - nowCitrusleafSeconds() + (this.options.extraTtl ?? 0);
+    if (voidTime !== 0) {
+      const remaining = this.ttlOf(voidTime);
       if (remaining <= 0) {
         this.counters.expired++;
         return null;
       }
       ttl = remaining;
     }
-    const bins = this.bins ? r.bins.filter((b) => this.bins!.has(b.name)) : r.bins;
-    if (bins.length === 0) {
+    if (nOps === 0 || !enc) {
       this.counters.ignored++;
       return null;
     }
-    // Sized exactly, so the ops are written once and handed over without a copy.
-    let opsSize = 0;
-    for (const b of bins) opsSize += 8 + Buffer.byteLength(b.name) + (b.type === Particle.NIL ? 0 : b.type === Particle.GEOJSON ? GEO_HEADER.length + b.data.length : b.data.length);
-    const w = new BufferWriter(opsSize);
-    for (const b of bins) {
-      if (b.type === Particle.NIL) writeOp(w, OpType.WRITE, Particle.NIL, b.name, EMPTY);
-      // GeoJSON bins hold the JSON text; the wire wants flags 0 and a cell count of 0 before it.
-      else if (b.type === Particle.GEOJSON) writeOp(w, OpType.WRITE, b.type, b.name, Buffer.concat([GEO_HEADER, b.data]));
-      else writeOp(w, OpType.WRITE, b.type, b.name, b.data);
-    }
-    const ops = w.view();
-    const key = r.key ? keyFieldData(r.key) : null;
-    const set = r.set ?? '';
-    const ns = this.targetNamespace(r);
-    return {
-      record: r,
-      digest: r.digest,
-      pid: partitionId(r.digest),
-      set,
-      generation: r.generation,
-      ttl,
-      key,
-      ops,
-      nOps: bins.length,
-      size: 20 + Buffer.byteLength(ns) + Buffer.byteLength(set) + (key?.length ?? 0) + ops.length,
-      retries: 0,
-      inDoubt: false,
-      deadline: 0,
-    };
+    const row: Row = { record, enc, pid: partitionIdAt(enc.buf, enc.start), ttl, size: 0, retries: 0, inDoubt: false, deadline: 0 };
+    row.size = this.namespaceBytes(this.targetNamespace(row)).length + enc.end - enc.start;
+    return row;
   }
 
   private async acquireSlot(): Promise<void> {
@@ -427,7 +513,7 @@ export class RecordWriter {
       const byNode = new Map<ClusterNode, Row[]>();
       const retry: Row[] = [];
       for (const row of pending) {
-        const node = this.cluster.masterOf(this.targetNamespace(row.record), row.pid);
+        const node = this.cluster.masterOf(this.targetNamespace(row), row.pid);
         if (!node) {
           row.lastError = new AerospikeError(`no master node known for partition ${row.pid}`, ResultCode.PARTITION_UNAVAILABLE);
           retry.push(row);
@@ -536,7 +622,7 @@ export class RecordWriter {
     const inDoubt = row.inDoubt;
     const what = code >= 0 ? `result code ${code}` : cause.message;
     const err = new AerospikeError(
-      `write of ${describeRecord(row.record, this.targetNamespace(row.record))} failed: ${what}${detail ? ` (${detail})` : ''}${inDoubt ? '; the write may have been applied (in doubt)' : ''}`,
+      `write of ${describeRecord(this.recordOf(row), this.targetNamespace(row))} failed: ${what}${detail ? ` (${detail})` : ''}${inDoubt ? '; the write may have been applied (in doubt)' : ''}`,
       code,
       inDoubt,
     );
@@ -545,7 +631,7 @@ export class RecordWriter {
     const cb = this.options.onRecordError;
     if (cb) {
       try {
-        cb(err, row.record);
+        cb(err, this.recordOf(row));
       } catch (cbErr) {
         this.failure ??= cbErr instanceof AerospikeError ? cbErr : new AerospikeError((cbErr as Error).message, code);
       }
@@ -679,30 +765,42 @@ export class RecordWriter {
 
   /** A "batch any" request (wire protocol §10.1): one full write row per record. */
   private buildBatch(rows: Row[]): Buffer {
-    const w = new BufferWriter(64 + rows.reduce((n, r) => n + r.size + 64, 0));
+    // Sized up front (38 bytes of row header, three field headers), so rows are written by hand.
+    let size = 64;
+    for (const r of rows) size += 38 + 15 + r.size;
+    const w = new BufferWriter(size);
     const at = beginProto(w);
     writeMsgHeader(w, { info1: Info1.BATCH_INDEX, transactionTtl: this.totalTimeoutMs }, 1, 0);
     const fieldAt = w.reserve(5);
     w.u32(rows.length);
     w.u8(BATCH_FLAGS);
     const info2 = this.info2 | Info2.RESPOND_ALL_OPS;
+    const b = w.buf;
+    let p = w.pos;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      w.u32(i);
-      w.bytes(r.digest);
-      w.u8(ROW_INFO | ROW_GEN | ROW_TTL);
-      w.u8(0);
-      w.u8(info2);
-      w.u8(this.info3);
-      w.u16(r.generation & 0xffff);
-      w.u32(r.ttl);
-      w.u16(r.key ? 3 : 2);
-      w.u16(r.nOps);
-      writeStringField(w, FieldType.NAMESPACE, this.targetNamespace(r.record));
-      writeStringField(w, FieldType.SET, r.set);
-      if (r.key) writeField(w, FieldType.KEY, r.key);
-      w.bytes(r.ops);
+      const e = r.enc;
+      const src = e.buf;
+      const keyStart = e.start + DIGEST_BYTES;
+      const hasKey = e.keyEnd > keyStart;
+      b.writeUInt32BE(i, p);
+      p = copyRange(src, e.start, keyStart, b, p + 4);
+      b[p] = ROW_INFO | ROW_GEN | ROW_TTL;
+      b[p + 1] = 0;
+      b[p + 2] = info2;
+      b[p + 3] = this.info3;
+      b.writeUInt16BE(e.generation & 0xffff, p + 4);
+      b.writeUInt32BE(r.ttl >>> 0, p + 6);
+      b.writeUInt16BE(hasKey ? 3 : 2, p + 10);
+      b.writeUInt16BE(e.nOps, p + 12);
+      p += 14;
+      const ns = this.namespaceBytes(this.targetNamespace(r));
+      p = fieldRange(FieldType.NAMESPACE, ns, 0, ns.length, b, p);
+      p = fieldRange(FieldType.SET, src, e.keyEnd, e.setEnd, b, p);
+      if (hasKey) p = fieldRange(FieldType.KEY, src, keyStart, e.keyEnd, b, p);
+      p = copyRange(src, e.setEnd, e.end, b, p);
     }
+    w.pos = p;
     w.buf.writeUInt32BE(w.pos - fieldAt - 4, fieldAt);
     w.buf[fieldAt + 4] = FieldType.BATCH_INDEX;
     endProto(w, at, ProtoType.MESSAGE);
@@ -712,15 +810,36 @@ export class RecordWriter {
 
   /** A single-record put (wire protocol §8). */
   private buildSingle(r: Row): Buffer {
+    const e = r.enc;
+    const keyStart = e.start + DIGEST_BYTES;
+    const hasKey = e.keyEnd > keyStart;
     const w = new BufferWriter(96 + r.size);
     const at = beginProto(w);
-    writeMsgHeader(w, { info2: this.info2, info3: this.info3, generation: r.generation, recordTtl: r.ttl, transactionTtl: this.totalTimeoutMs }, r.key ? 4 : 3, r.nOps);
-    writeStringField(w, FieldType.NAMESPACE, this.targetNamespace(r.record));
-    writeStringField(w, FieldType.SET, r.set);
-    writeField(w, FieldType.DIGEST, r.digest);
-    if (r.key) writeField(w, FieldType.KEY, r.key);
-    w.bytes(r.ops);
+    writeMsgHeader(w, { info2: this.info2, info3: this.info3, generation: e.generation, recordTtl: r.ttl, transactionTtl: this.totalTimeoutMs }, hasKey ? 4 : 3, e.nOps);
+    const ns = this.namespaceBytes(this.targetNamespace(r));
+    let p = fieldRange(FieldType.NAMESPACE, ns, 0, ns.length, w.buf, w.pos);
+    p = fieldRange(FieldType.SET, e.buf, e.keyEnd, e.setEnd, w.buf, p);
+    p = fieldRange(FieldType.DIGEST, e.buf, e.start, keyStart, w.buf, p);
+    if (hasKey) p = fieldRange(FieldType.KEY, e.buf, keyStart, e.keyEnd, w.buf, p);
+    w.pos = copyRange(e.buf, e.setEnd, e.end, w.buf, p);
     endProto(w, at, ProtoType.MESSAGE);
     return w.take();
   }
+}
+
+/** Copies `src[start, end)` to `dst[at]` (short ranges by hand: cheaper than a native call); returns the end. */
+function copyRange(src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
+  if (end - start <= 32) {
+    let o = at;
+    for (let i = start; i < end; i++) dst[o++] = src[i]!;
+    return o;
+  }
+  return at + src.copy(dst, at, start, end);
+}
+
+/** A message field (size, type, data) whose data is `src[start, end)`; returns the end. */
+function fieldRange(type: number, src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
+  dst.writeUInt32BE(end - start + 1, at);
+  dst[at + 4] = type;
+  return copyRange(src, start, end, dst, at + 5);
 }

@@ -13,13 +13,23 @@ import { ProtoAssembler, ProtoType, protoHeader, type ProtoFrame } from '../wire
 import { AerospikeError, ClientCode } from './errors.js';
 
 const HIGH_WATER_FRAMES = 16;
+/**
+ * Also pause once this many bytes are queued: a real server sends scan responses of about 1 MB,
+ * and sixteen of those per connection would be most of a backup's memory.
+ */
+const HIGH_WATER_BYTES = 2 * 1024 * 1024;
+/** Large bodies get this much headroom, so the next frame of about the same size fits a recycled one. */
+const LARGE_BODY = 256 * 1024;
 const READ_BUFFER_BYTES = 64 * 1024;
 /** Bodies at least this large are allocated on their own and may be recycled; smaller ones come from Node's pool. */
 const MIN_POOLED_BODY = 16 * 1024;
 /** Pooled bodies are rounded up to this, so frames of slightly different sizes share buffers. */
 const POOL_GRAIN = 32 * 1024;
-/** Most bytes a connection keeps in recycled bodies. */
-const MAX_POOLED_BYTES = 4 * 1024 * 1024;
+/**
+ * Most bytes a connection keeps in recycled bodies: two of a real server's ~1 MB scan responses.
+ * Every pooled connection keeps its pool, and a backup of a 3-node cluster holds a dozen.
+ */
+const MAX_POOLED_BYTES = 2560 * 1024;
 
 export interface ConnectOptions {
   host: string;
@@ -30,6 +40,8 @@ export interface ConnectOptions {
 export class WireConnection {
   private readonly assembler = new ProtoAssembler((n) => this.allocBody(n));
   private readonly frames: ProtoFrame[] = [];
+  /** Body bytes of the queued frames. */
+  private queuedBytes = 0;
   /** Recycled bodies, whole (their full capacity). */
   private readonly pool: Buffer[] = [];
   private pooledBytes = 0;
@@ -78,14 +90,16 @@ export class WireConnection {
 
   /** Takes in bytes from the read buffer; false pauses reading until the queue drains. */
   private onRead(chunk: Buffer): boolean {
+    const before = this.frames.length;
     try {
       this.assembler.push(chunk, this.frames);
+      for (let i = before; i < this.frames.length; i++) this.queuedBytes += this.frames[i]!.body.length;
     } catch (err) {
       this.fail(new AerospikeError(`protocol error: ${(err as Error).message}`, ClientCode.PROTOCOL));
       return true;
     }
     this.wake();
-    if (this.frames.length >= HIGH_WATER_FRAMES) {
+    if (this.frames.length >= HIGH_WATER_FRAMES || this.queuedBytes >= HIGH_WATER_BYTES) {
       this.paused = true;
       return false;
     }
@@ -103,7 +117,8 @@ export class WireConnection {
       }
     }
     // allocUnsafeSlow: the body owns its whole ArrayBuffer, which is what recycle() hands back.
-    return Buffer.allocUnsafeSlow(Math.ceil(n / POOL_GRAIN) * POOL_GRAIN).subarray(0, n);
+    const size = n >= LARGE_BODY ? n + (n >> 3) : n;
+    return Buffer.allocUnsafeSlow(Math.ceil(size / POOL_GRAIN) * POOL_GRAIN).subarray(0, n);
   }
 
   /**
@@ -113,7 +128,15 @@ export class WireConnection {
   recycle(body: Buffer): void {
     if (body.length < MIN_POOLED_BODY) return;
     const whole = Buffer.from(body.buffer, 0, body.buffer.byteLength);
-    if (this.pooledBytes + whole.length > MAX_POOLED_BYTES) return;
+    if (this.pooledBytes + whole.length > MAX_POOLED_BYTES) {
+      // Full: keep the larger buffer, so the pool ends up holding what the frames need.
+      let smallest = -1;
+      for (let i = 0; i < this.pool.length; i++) if (smallest < 0 || this.pool[i]!.length < this.pool[smallest]!.length) smallest = i;
+      if (smallest < 0 || this.pool[smallest]!.length >= whole.length) return;
+      this.pooledBytes -= this.pool[smallest]!.length;
+      this.pool.splice(smallest, 1);
+      if (this.pooledBytes + whole.length > MAX_POOLED_BYTES) return;
+    }
     this.pool.push(whole);
     this.pooledBytes += whole.length;
   }
@@ -150,7 +173,8 @@ export class WireConnection {
     for (;;) {
       const f = this.frames.shift();
       if (f) {
-        if (this.paused && this.frames.length < HIGH_WATER_FRAMES / 2) {
+        this.queuedBytes -= f.body.length;
+        if (this.paused && this.frames.length < HIGH_WATER_FRAMES / 2 && this.queuedBytes < HIGH_WATER_BYTES / 2) {
           this.paused = false;
           this.socket.resume();
         }

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { readMetadata } from '../catalog/catalog.js';
 import { METADATA_FILE } from '../catalog/layout.js';
-import type { AsbItem, AsbParseError } from '../format/asb-reader.js';
-import { readAsbFileBatches, type FileCodecOptions } from '../format/file-codec.js';
+import type { AsbItem, AsbParseError, AsbWireItem } from '../format/asb-reader.js';
+import { readAsbFileBatches, readAsbFileEncodedBatches, type FileCodecOptions } from '../format/file-codec.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { BackupFileEntry, BackupMetadata } from '../../../shared/schemas/backup-metadata.js';
 
@@ -87,12 +87,32 @@ export async function* readBackupFileBatches(
   namespace?: string,
   onBadRecord?: (err: AsbParseError) => void,
 ): AsyncGenerator<AsbItem[]> {
+  yield* checkedFile(storage, path, entry, (tap) => readAsbFileBatches(tap, codec, { file: path, ...(namespace ? { namespace } : {}), ...(onBadRecord ? { onBadRecord } : {}) }));
+}
+
+/**
+ * `readBackupFileBatches` for the restore hot path: records arrive as EncodedRecords (write
+ * operations transcoded from the text), never as BackupRecords.
+ */
+export async function* readBackupFileEncodedBatches(
+  storage: BackupStorage,
+  path: string,
+  codec: FileCodecOptions,
+  entry?: BackupFileEntry,
+  namespace?: string,
+  onBadRecord?: (err: AsbParseError) => void,
+): AsyncGenerator<AsbWireItem[]> {
+  yield* checkedFile(storage, path, entry, (tap) => readAsbFileEncodedBatches(tap, codec, { file: path, ...(namespace ? { namespace } : {}), ...(onBadRecord ? { onBadRecord } : {}) }));
+}
+
+/** Streams a file through `decode`, checking its size and SHA-256 against `entry` at the end. */
+async function* checkedFile<T>(storage: BackupStorage, path: string, entry: BackupFileEntry | undefined, decode: (bytes: Transform) => AsyncGenerator<T>): AsyncGenerator<T> {
   const raw = await storage.openRead(path);
   const tap = new HashTap();
   raw.on('error', (err) => tap.destroy(err));
   raw.pipe(tap);
   try {
-    yield* readAsbFileBatches(tap, codec, { file: path, ...(namespace ? { namespace } : {}), ...(onBadRecord ? { onBadRecord } : {}) });
+    yield* decode(tap);
   } finally {
     // Stopping early (an error, a cancel) must still release the file.
     raw.destroy();

@@ -8,11 +8,10 @@
 import type { AerospikeCluster } from '../aerospike/cluster.js';
 import { RecordWriter, type RecordWriterStats } from '../aerospike/record-writer.js';
 import { planPointInTime, type RestorePlan } from '../catalog/restore-plan.js';
-import type { BackupRecord } from '../model/record.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
 import type { RestorePolicy, RestoreSource, RestoreStats } from '../../../shared/schemas/restore-request.js';
-import { openBackupSource, readBackupFileBatches, verifyBackup, type BackupSource } from './backup-reader.js';
+import { openBackupSource, readBackupFileEncodedBatches, verifyBackup, type BackupSource } from './backup-reader.js';
 import { restoreIndex, restoreUdf } from './cluster-globals.js';
 import { detectCodec } from './codec-detect.js';
 import { ProgressTracker } from './progress.js';
@@ -247,7 +246,8 @@ async function restoreOne(
           opts.onBadRecord?.(err);
         }
       : undefined;
-    for await (const batch of readBackupFileBatches(storage, file.path, p.codec, file.entry, undefined, onBadRecord)) {
+    // The hot path: records come transcoded into write operations, never as record objects.
+    for await (const batch of readBackupFileEncodedBatches(storage, file.path, p.codec, file.entry, undefined, onBadRecord)) {
       for (const item of batch) {
         if (signal.aborted) throw new Error('cancelled');
         if (failed !== undefined) return;
@@ -270,21 +270,22 @@ async function restoreOne(
             await restoreUdf(cluster, item.udf);
             stats['udf-count']++;
             break;
-          case 'record': {
+          case 'encoded': {
             if (policy['no-records']) break;
             stats['read-records']++;
             tracker.add(1, 0);
-            const rec: BackupRecord = item.record;
-            if (sets && !sets.has(rec.set ?? '')) {
+            if (sets && !sets.has(item.set ?? '')) {
               stats['skipped-records']++;
               break;
             }
             if (!destination) {
-              destination = destinationOf(policy, rec.namespace);
+              destination = destinationOf(policy, item.namespace);
               checkDestination(destination);
             }
             if (tps) await tps.take(signal);
-            await writerFor(destination).write(rec);
+            // Waits only when the writer has no room: most records are queued without an await.
+            const wait = writerFor(destination).writeEncoded(item);
+            if (wait) await wait;
             break;
           }
         }

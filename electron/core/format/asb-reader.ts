@@ -6,8 +6,10 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { Particle, type BackupRecord, type Bin, type IndexBinType, type IndexType, type SecondaryIndex, type UdfModule, type UserKey } from '../model/record.js';
-import { decodeBase64 } from './base64-bytes.js';
+import { decodeBase64, decodeBase64Into, decodedBase64Length } from './base64-bytes.js';
 import { parseDoubleText, writeDoubleBits } from './c-double-format.js';
+import { DIGEST_BYTES, EncodedRecordBuilder, type EncodedRecord } from '../wire/encoded-record.js';
+import { OpType } from '../wire/message.js';
 
 export interface AsbHeader {
   version: '3.0' | '3.1';
@@ -21,6 +23,12 @@ export type AsbItem =
   | { kind: 'sindex'; index: SecondaryIndex }
   | { kind: 'udf'; udf: UdfModule }
   | { kind: 'record'; record: BackupRecord };
+
+/**
+ * Items of the restore hot path (`encodeRecords`): records come already encoded as write
+ * operations (`EncodedRecord`), everything else as in `AsbItem`.
+ */
+export type AsbWireItem = Exclude<AsbItem, { kind: 'record' }> | EncodedRecord;
 
 export interface AsbReaderOptions {
   /** Name used in error messages (a path or storage key). */
@@ -38,6 +46,11 @@ export interface AsbReaderOptions {
    * (version, meta lines) still stop the file.
    */
   onBadRecord?: (err: AsbParseError) => void;
+  /**
+   * Transcode records straight into write operations (`feedEncoded`, `readAsbEncodedBatches`)
+   * instead of building BackupRecords: the same checks and errors, without the objects.
+   */
+  encodeRecords?: boolean;
 }
 
 export class AsbParseError extends Error {
@@ -111,6 +124,17 @@ const EXPECTED: Record<Stage, string> = {
 };
 
 type Sink = (item: AsbItem) => void;
+type WireSink = (item: AsbWireItem) => void;
+type OtherItem = Exclude<AsbItem, { kind: 'record' }>;
+
+/** Stands for the current bin's name in hot-path error texts, so they are built only on failure. */
+const BIN_NAME = '\u0001';
+
+/** One decoded name and its bytes, so a run of records with the same name shares one string. */
+interface NameMemo {
+  bytes: Buffer;
+  text: string;
+}
 
 /**
  * Push decoder. Line parsers read through `at()`, which throws NEED_MORE past the buffered
@@ -151,12 +175,28 @@ export class AsbDecoder {
   private generation = 0;
   private voidTime = 0;
   private bins: Bin[] = [];
+  /** LFs inside the line being parsed (raw values, escaped LFs): lines are counted as they are parsed. */
+  private lfs = 0;
+
+  // Hot path (encodeRecords): the record is written into `wire` as it is parsed.
+  private readonly wire: EncodedRecordBuilder | null;
+  private wireSink: WireSink | null = null;
+  private binsDone = 0;
+  /** Marks (see EncodedRecordBuilder) of the end of the key and of the set name. */
+  private keyEnd = 0;
+  private setEnd = 0;
+  /** Mark of the current bin's operation and its name's length, for error texts. */
+  private binOpAt = 0;
+  private binNameLen = 0;
+  private nsMemo: NameMemo = { bytes: EMPTY, text: '' };
+  private setMemo: NameMemo = { bytes: EMPTY, text: '' };
 
   constructor(options: AsbReaderOptions) {
     this.file = options.file;
     this.expectNamespace = options.namespace;
     this.maxValue = options.maxValueSize ?? DEFAULT_MAX_VALUE;
     this.onBadRecord = options.onBadRecord;
+    this.wire = options.encodeRecords ? new EncodedRecordBuilder() : null;
   }
 
   /**
@@ -165,6 +205,28 @@ export class AsbDecoder {
    * modified afterwards (stream chunks never are).
    */
   feed(chunk: Uint8Array, sink: Sink): void {
+    if (this.wire) throw new Error('this decoder encodes records: use feedEncoded()');
+    this.feedAny(chunk, sink);
+  }
+
+  /**
+   * `feed` for a decoder made with `encodeRecords`: records arrive as EncodedRecords. Their bytes
+   * live in slabs the decoder never writes again, so they stay valid as long as they are held.
+   */
+  feedEncoded(chunk: Uint8Array, sink: WireSink): void {
+    if (!this.wire) throw new Error('this decoder builds records: use feed()');
+    this.wireSink = sink;
+    this.feedAny(chunk, null);
+  }
+
+  /** `finish` for a decoder made with `encodeRecords`. */
+  finishEncoded(sink: WireSink): void {
+    if (!this.wire) throw new Error('this decoder builds records: use finish()');
+    this.wireSink = sink;
+    this.finishAny(null);
+  }
+
+  private feedAny(chunk: Uint8Array, sink: Sink | null): void {
     if (this.failure) throw this.failure;
     if (chunk.length === 0) return;
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -172,14 +234,19 @@ export class AsbDecoder {
     this.pendingLen += b.length;
     if (this.buf.length - this.pos + this.pendingLen < this.need) return;
     this.merge();
-    this.sink = sink;
+    if (sink) this.sink = sink;
     this.run();
   }
 
   /** Signals end of input: checks that the file ended between records. */
   finish(sink: Sink): void {
+    if (this.wire) throw new Error('this decoder encodes records: use finishEncoded()');
+    this.finishAny(sink);
+  }
+
+  private finishAny(sink: Sink | null): void {
     if (this.failure) throw this.failure;
-    this.sink = sink;
+    if (sink) this.sink = sink;
     if (this.pendingLen > 0) this.merge();
     if (this.resyncing) {
       this.run();
@@ -235,18 +302,25 @@ export class AsbDecoder {
         if (this.resyncing && !this.resync()) return;
         if (this.pos >= this.buf.length) break;
         this.p = this.pos;
+        this.lfs = 0;
         const wasIdle = this.stage === Stage.Idle;
+        const mark = this.wire ? this.wire.mark() : 0;
         try {
           this.parseLine();
         } catch (e) {
-          if (e === NEED_MORE) return;
+          if (e === NEED_MORE) {
+            // The line is parsed again once more input has arrived: drop what it wrote.
+            this.wire?.rewind(mark);
+            return;
+          }
           if (e instanceof AsbParseError && this.onBadRecord && this.phase === 'body') {
             this.skipBadRecord(e, wasIdle);
             continue;
           }
           throw e;
         }
-        this.line += countLf(this.buf, this.pos, this.p);
+        // Every line ends at the LF that ended its parse; LFs inside it were counted as met.
+        this.line += 1 + this.lfs;
         this.pos = this.p;
       }
       this.need = 1;
@@ -263,6 +337,7 @@ export class AsbDecoder {
     this.stage = Stage.Idle;
     this.bins = [];
     this.key = null;
+    this.wire?.abort();
     // A record-start line that ended the previous (bad) record is itself a good start.
     if (!wasIdle && this.startsRecord(this.pos)) return;
     this.resyncing = true;
@@ -300,13 +375,14 @@ export class AsbDecoder {
   }
 
   private fail(reason: string): never {
+    if (this.wire && reason.includes(BIN_NAME)) reason = reason.split(BIN_NAME).join(this.wireBinName());
     const err = new AsbParseError(this.file, this.line, reason);
     this.failure = err;
     throw err;
   }
 
   private expected(): string {
-    if (this.stage === Stage.InBins) return `${EXPECTED[Stage.InBins]}, ${this.binsTotal - this.bins.length} of ${this.binsTotal} bins missing`;
+    if (this.stage === Stage.InBins) return `${EXPECTED[Stage.InBins]}, ${this.binsTotal - (this.wire ? this.binsDone : this.bins.length)} of ${this.binsTotal} bins missing`;
     return EXPECTED[this.stage];
   }
 
@@ -363,10 +439,15 @@ export class AsbDecoder {
     this.phase = 'meta';
   }
 
+  private emit(item: OtherItem): void {
+    if (this.wireSink) this.wireSink(item);
+    else this.sink(item);
+  }
+
   private endMeta(): void {
     if (this.phase !== 'meta') return;
     this.phase = 'body';
-    this.sink({ kind: 'header', header: this.header });
+    this.emit({ kind: 'header', header: this.header });
   }
 
   private parseMeta(): void {
@@ -405,7 +486,7 @@ export class AsbDecoder {
       if (c === SP || c === LF) break;
       if (c === BACKSLASH && this.escapes) {
         escaped = true;
-        this.at(i + 1);
+        if (this.at(i + 1) === LF) this.lfs++;
         i += 2;
       } else {
         i++;
@@ -493,6 +574,7 @@ export class AsbDecoder {
     const n = this.readSize(what);
     const end = this.p + n;
     if (this.at(end) !== LF) this.fail(`${what}: expected the line to end after ${n} bytes`);
+    this.countLfs(this.p, end);
     const out = this.buf.subarray(this.p, end);
     this.p = end + 1;
     return out;
@@ -519,21 +601,34 @@ export class AsbDecoder {
       case 0x6b: {
         // k
         if (stage !== Stage.Idle) this.wrongPlace(letter);
-        const key = this.parseKey();
-        this.startRecord();
-        this.key = key;
+        if (this.wire) {
+          this.wire.begin();
+          this.parseKeyWire(this.wire);
+          this.keyEnd = this.wire.mark();
+          this.startRecord();
+        } else {
+          const key = this.parseKey();
+          this.startRecord();
+          this.key = key;
+        }
         this.stage = Stage.AfterKey;
         return;
       }
       case 0x6e: {
         // n
         if (stage !== Stage.Idle && stage !== Stage.AfterKey) this.wrongPlace(letter);
-        const ns = this.readNonEmptyToken('record namespace');
+        const ns = this.wire ? this.readNameMemo('record namespace', this.nsMemo) : this.readNonEmptyToken('record namespace');
         this.expectLf('the record namespace');
         if (this.expectNamespace !== undefined && ns !== this.expectNamespace) {
           this.fail(`record namespace '${ns}' does not match the expected namespace '${this.expectNamespace}'`);
         }
-        if (stage === Stage.Idle) this.startRecord();
+        if (stage === Stage.Idle) {
+          this.startRecord();
+          if (this.wire) {
+            this.wire.begin();
+            this.keyEnd = DIGEST_BYTES;
+          }
+        }
         this.namespace = ns;
         this.stage = Stage.AfterNamespace;
         return;
@@ -545,19 +640,35 @@ export class AsbDecoder {
         for (let i = this.p; i <= end; i++) {
           if ((this.at(i) === LF) !== (i === end)) this.fail('invalid digest: expected exactly 28 base64 characters');
         }
-        const d = decodeBase64(this.buf, this.p, end);
-        if (d === null || d.length !== 20) this.fail('invalid digest: not base64 of 20 bytes');
+        if (this.wire) {
+          // Straight into the slot the record reserved for it.
+          const w = this.wire;
+          if (decodedBase64Length(this.buf, end, 28) !== DIGEST_BYTES || decodeBase64Into(this.buf, this.p, end, w.buf, w.recStart) < 0) this.fail('invalid digest: not base64 of 20 bytes');
+          this.setEnd = this.keyEnd;
+        } else {
+          const d = decodeBase64(this.buf, this.p, end);
+          if (d === null || d.length !== 20) this.fail('invalid digest: not base64 of 20 bytes');
+          this.digest = d;
+        }
         this.p = end + 1;
-        this.digest = d;
         this.stage = Stage.AfterDigest;
         return;
       }
       case 0x73: {
         // s
         if (stage !== Stage.AfterDigest) this.wrongPlace(letter);
-        const set = this.readNonEmptyToken('set name');
-        this.expectLf('the set name');
-        this.set = set;
+        if (this.wire) {
+          const w = this.wire;
+          w.rewind(this.keyEnd);
+          if (this.readTokenInto('set name', w) === 0) this.fail('set name is empty');
+          this.expectLf('the set name');
+          this.setEnd = w.mark();
+          this.set = memoText(this.setMemo, w.buf, w.recStart + this.keyEnd, w.pos);
+        } else {
+          const set = this.readNonEmptyToken('set name');
+          this.expectLf('the set name');
+          this.set = set;
+        }
         this.stage = Stage.AfterSet;
         return;
       }
@@ -579,7 +690,8 @@ export class AsbDecoder {
         // b
         if (stage !== Stage.AfterVoidTime) this.wrongPlace(letter);
         this.binsTotal = this.readUInt(0xffff, 'bin count', LF);
-        this.bins = new Array<Bin>();
+        if (this.wire) this.binsDone = 0;
+        else this.bins = new Array<Bin>();
         this.stage = Stage.InBins;
         if (this.binsTotal === 0) this.emitRecord();
         return;
@@ -628,6 +740,7 @@ export class AsbDecoder {
   }
 
   private parseBinLine(): void {
+    if (this.wire) return this.parseBinLineWire(this.wire);
     if (this.stage !== Stage.InBins) {
       this.fail(this.stage === Stage.Idle ? "bin line ('- ') outside a record" : `expected ${EXPECTED[this.stage]}, found a bin line`);
     }
@@ -701,8 +814,234 @@ export class AsbDecoder {
     if (this.bins.length === this.binsTotal) this.emitRecord();
   }
 
+  // ---- Hot path: the same lines, written straight into the record's write operations. ----
+
+  /** LFs inside a raw value `buf[start, end)`; `buf[end]` is the line's LF, which ends the search. */
+  private countLfs(start: number, end: number): void {
+    const b = this.buf;
+    if (end - start <= 32) {
+      for (let i = start; i < end; i++) if (b[i] === LF) this.lfs++;
+      return;
+    }
+    for (let i = b.indexOf(LF, start); i < end; i = b.indexOf(LF, i + 1)) this.lfs++;
+  }
+
+  /** The current bin's name, for error texts. */
+  private wireBinName(): string {
+    const w = this.wire!;
+    const at = w.recStart + this.binOpAt + 8;
+    return w.buf.toString('utf8', at, at + this.binNameLen);
+  }
+
+  /** `readNonEmptyToken`, returning the memo's string when the bytes are the same. */
+  private readNameMemo(what: string, memo: NameMemo): string {
+    const start = this.p;
+    let i = start;
+    for (;;) {
+      const c = this.at(i);
+      if (c === SP || c === LF) break;
+      if (c === BACKSLASH && this.escapes) return this.readNonEmptyToken(what);
+      if (++i - start > MAX_TOKEN) this.fail(`${what} is longer than ${MAX_TOKEN} bytes`);
+    }
+    if (i === start) this.fail(`${what} is empty`);
+    this.p = i;
+    return memoText(memo, this.buf, start, i);
+  }
+
+  /** `readToken`, appending the unescaped bytes to `w`; returns how many. */
+  private readTokenInto(what: string, w: EncodedRecordBuilder): number {
+    const start = this.p;
+    let i = start;
+    let escaped = false;
+    for (;;) {
+      const c = this.at(i);
+      if (c === SP || c === LF) break;
+      if (c === BACKSLASH && this.escapes) {
+        escaped = true;
+        if (this.at(i + 1) === LF) this.lfs++;
+        i += 2;
+      } else {
+        i++;
+      }
+      if (i - start > MAX_TOKEN) this.fail(`${what} is longer than ${MAX_TOKEN} bytes`);
+    }
+    this.p = i;
+    if (!escaped) {
+      w.copy(this.buf, start, i);
+      return i - start;
+    }
+    w.ensure(i - start);
+    const out = w.buf;
+    const from = w.pos;
+    let o = from;
+    for (let j = start; j < i; j++) {
+      if (this.buf[j] === BACKSLASH) j++;
+      out[o++] = this.buf[j]!;
+    }
+    w.pos = o;
+    return o - from;
+  }
+
+  /** `readRaw`, appending the value to `w`. */
+  private readRawInto(what: string, w: EncodedRecordBuilder): void {
+    const n = this.readSize(what);
+    const end = this.p + n;
+    if (this.at(end) !== LF) this.fail(`${what}: expected the line to end after ${n} bytes`);
+    this.countLfs(this.p, end);
+    w.copy(this.buf, this.p, end);
+    this.p = end + 1;
+  }
+
+  /** `readBase64`, decoding into `w`. */
+  private readBase64Into(what: string, w: EncodedRecordBuilder): void {
+    const n = this.readSize(`${what} base64`);
+    if (n % 4 !== 0) this.fail(`${what}: base64 length ${n} is not a multiple of 4`);
+    const end = this.p + n;
+    if (this.at(end) !== LF) this.fail(`${what}: expected the line to end after ${n} base64 characters`);
+    w.ensure(decodedBase64Length(this.buf, end, n));
+    const o = decodeBase64Into(this.buf, this.p, end, w.buf, w.pos);
+    if (o < 0) this.fail(`${what}: invalid base64`);
+    w.pos = o;
+    this.p = end + 1;
+  }
+
+  /** `parseKey`, writing the key field's data (particle type, value) to `w`. */
+  private parseKeyWire(w: EncodedRecordBuilder): void {
+    const t = this.at(this.p);
+    const bang = this.at(this.p + 1) === BANG;
+    if (bang && t !== 0x42) this.fail(`invalid key type '${printable(t)}!'`);
+    this.expectByteAt(this.p + (bang ? 2 : 1), SP, 'invalid key line');
+    this.p += bang ? 3 : 2;
+    switch (t) {
+      case 0x49: {
+        // I
+        const v = this.readInt64('integer key');
+        w.ensure(9);
+        w.buf[w.pos] = Particle.INTEGER;
+        writeInt64(w.buf, w.pos + 1, v);
+        w.pos += 9;
+        return;
+      }
+      case 0x44: {
+        // D: as the decoded path sends it (the key's value, not the text's exact NaN bits)
+        const d = this.readDouble('double key');
+        w.ensure(9);
+        w.buf[w.pos] = Particle.FLOAT;
+        w.buf.writeDoubleBE(d.value, w.pos + 1);
+        w.pos += 9;
+        return;
+      }
+      case 0x53: // S
+        this.wireByte(w, Particle.STRING);
+        return this.readRawInto('string key', w);
+      case 0x58: // X
+        this.wireByte(w, Particle.STRING);
+        return this.readBase64Into('string key', w);
+      case 0x42: // B
+        this.wireByte(w, Particle.BLOB);
+        return bang ? this.readRawInto('blob key', w) : this.readBase64Into('blob key', w);
+      default:
+        return this.fail(`unknown key type '${printable(t)}'`);
+    }
+  }
+
+  private wireByte(w: EncodedRecordBuilder, c: number): void {
+    w.ensure(1);
+    w.buf[w.pos++] = c;
+  }
+
+  /** `parseBinLine`, writing the bin as one write operation (wire protocol §7) to `w`. */
+  private parseBinLineWire(w: EncodedRecordBuilder): void {
+    if (this.stage !== Stage.InBins) {
+      this.fail(this.stage === Stage.Idle ? "bin line ('- ') outside a record" : `expected ${EXPECTED[this.stage]}, found a bin line`);
+    }
+    const letter = this.at(this.p + 2);
+    const bang = this.at(this.p + 3) === BANG;
+    const blobType = BLOB_PARTICLE[letter]!;
+    if (bang && blobType < 0) this.fail(`invalid bin type '${printable(letter)}!' (only blob-like types have a raw form)`);
+    this.expectByteAt(this.p + (bang ? 4 : 3), SP, `invalid bin line '- ${printable(letter)}'`);
+    this.p += bang ? 5 : 4;
+    if (letter === 0x55) this.fail('LDT bins (type U) are not supported');
+    if (blobType < 0 && !SCALAR_LETTERS.has(letter)) this.fail(`unknown bin type '${printable(letter)}'`);
+    const opAt = (this.binOpAt = w.mark());
+    w.ensure(8);
+    w.pos += 8;
+    const nameLen = (this.binNameLen = this.readTokenInto('bin name', w));
+    if (nameLen === 0) this.fail('bin name is empty');
+    let type: number;
+    if (letter === 0x4e) {
+      // N
+      this.expectLf('a nil bin name');
+      type = Particle.NIL;
+    } else {
+      this.expectByte(SP, `bin '${BIN_NAME}': expected a space after the name`);
+      switch (letter) {
+        case 0x5a: {
+          // Z
+          const c = this.at(this.p);
+          if ((c !== 0x54 && c !== 0x46) || this.at(this.p + 1) !== LF) this.fail(`bin '${BIN_NAME}': a boolean must be exactly T or F`);
+          this.p += 2;
+          type = Particle.BOOL;
+          this.wireByte(w, c === 0x54 ? 1 : 0);
+          break;
+        }
+        case 0x49: {
+          // I
+          const v = this.readInt64(`integer in bin '${BIN_NAME}'`);
+          w.ensure(8);
+          writeInt64(w.buf, w.pos, v);
+          w.pos += 8;
+          type = Particle.INTEGER;
+          break;
+        }
+        case 0x44: {
+          // D
+          const d = this.readDouble(`double in bin '${BIN_NAME}'`);
+          w.ensure(8);
+          writeDoubleBits(w.buf, w.pos, d.value, d.negativeNan);
+          w.pos += 8;
+          type = Particle.FLOAT;
+          break;
+        }
+        case 0x53: // S
+          this.readRawInto(`string in bin '${BIN_NAME}'`, w);
+          type = Particle.STRING;
+          break;
+        case 0x58: // X
+          this.readBase64Into(`string in bin '${BIN_NAME}'`, w);
+          type = Particle.STRING;
+          break;
+        case 0x47: // G: the wire wants flags 0 and a cell count of 0 before the JSON text
+          w.ensure(3);
+          w.buf[w.pos] = 0;
+          w.buf[w.pos + 1] = 0;
+          w.buf[w.pos + 2] = 0;
+          w.pos += 3;
+          this.readRawInto(`GeoJSON in bin '${BIN_NAME}'`, w);
+          type = Particle.GEOJSON;
+          break;
+        default:
+          if (bang) this.readRawInto(`value of bin '${BIN_NAME}'`, w);
+          else this.readBase64Into(`value of bin '${BIN_NAME}'`, w);
+          type = blobType;
+      }
+    }
+    const at = w.recStart + opAt;
+    const b = w.buf;
+    b.writeUInt32BE(w.pos - at - 4, at);
+    b[at + 4] = OpType.WRITE;
+    b[at + 5] = type;
+    b[at + 6] = 0;
+    b[at + 7] = nameLen;
+    if (++this.binsDone === this.binsTotal) this.emitRecord();
+  }
+
   private emitRecord(): void {
     this.stage = Stage.Idle;
+    if (this.wire) {
+      this.wireSink!(this.wire.finish(this.namespace, this.set, this.generation, this.voidTime, this.binsDone, this.keyEnd, this.setEnd));
+      return;
+    }
     this.sink({
       kind: 'record',
       record: {
@@ -760,7 +1099,7 @@ export class AsbDecoder {
       context = this.buf.toString('latin1', start, this.p);
     }
     this.expectLf('the index bin type');
-    this.sink({
+    this.emit({
       kind: 'sindex',
       index: {
         namespace,
@@ -782,8 +1121,33 @@ export class AsbDecoder {
     const name = this.readNonEmptyToken('UDF file name');
     this.expectByte(SP, 'invalid UDF line: expected a space after the file name');
     const content = this.readRaw(`UDF '${name}'`);
-    this.sink({ kind: 'udf', udf: { type: 'L', name, content } });
+    this.emit({ kind: 'udf', udf: { type: 'L', name, content } });
   }
+}
+
+/** Writes a signed 64-bit integer (a safe number or a bigint) big-endian. */
+function writeInt64(b: Buffer, at: number, v: number | bigint): void {
+  if (typeof v === 'bigint') {
+    b.writeBigInt64BE(BigInt.asIntN(64, v), at);
+    return;
+  }
+  const hi = Math.floor(v / 0x100000000);
+  b.writeInt32BE(hi, at);
+  b.writeUInt32BE(v - hi * 0x100000000, at + 4);
+}
+
+/** The memo's string when `b[start, end)` holds its bytes, else the bytes' string (remembered). */
+function memoText(memo: NameMemo, b: Buffer, start: number, end: number): string {
+  const m = memo.bytes;
+  const n = end - start;
+  if (m.length === n) {
+    let i = 0;
+    while (i < n && m[i] === b[start + i]) i++;
+    if (i === n) return memo.text;
+  }
+  memo.bytes = Buffer.from(b.subarray(start, end));
+  memo.text = b.toString('utf8', start, end);
+  return memo.text;
 }
 
 function countLf(buf: Buffer, from: number, to: number): number {
@@ -831,6 +1195,32 @@ export async function* readAsbBatches(source: AsyncIterable<Uint8Array> | Iterab
     if (error !== null) throw error;
   }
   decoder.finish(sink);
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * `readAsbBatches` for the restore hot path: records arrive as EncodedRecords (write operations),
+ * transcoded from the text without building BackupRecords.
+ */
+export async function* readAsbEncodedBatches(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbWireItem[], void, undefined> {
+  const decoder = new AsbDecoder({ ...options, encodeRecords: true });
+  let batch: AsbWireItem[] = [];
+  const sink: WireSink = (item) => batch.push(item);
+  for await (const chunk of source) {
+    let error: unknown = null;
+    try {
+      decoder.feedEncoded(chunk, sink);
+    } catch (e) {
+      error = e;
+    }
+    if (batch.length > 0) {
+      const out = batch;
+      batch = [];
+      yield out;
+    }
+    if (error !== null) throw error;
+  }
+  decoder.finishEncoded(sink);
   if (batch.length > 0) yield batch;
 }
 

@@ -83,3 +83,46 @@ export function decodeBase64(src: Buffer, start: number, end: number): Buffer | 
   }
   return out;
 }
+
+/** Bytes `decodeBase64Into` writes for `len` base64 characters ending at `src[end)` (length already checked). */
+export function decodedBase64Length(src: Buffer, end: number, len: number): number {
+  if (len === 0) return 0;
+  const pad = src[end - 1] === PAD ? (src[end - 2] === PAD ? 2 : 1) : 0;
+  return (len / 4) * 3 - pad;
+}
+
+/**
+ * `decodeBase64` into `target` at `offset` (room for `decodedBase64Length` bytes must exist):
+ * returns the end offset, or -1 where `decodeBase64` returns null.
+ */
+export function decodeBase64Into(src: Buffer, start: number, end: number, target: Buffer, offset: number): number {
+  const len = end - start;
+  if (len % 4 !== 0) return -1;
+  if (len === 0) return offset;
+  let pad = 0;
+  if (src[end - 1] === PAD) pad = src[end - 2] === PAD ? 2 : 1;
+  let o = offset;
+  const full = end - (pad > 0 ? 4 : 0);
+  let i = start;
+  for (; i < full; i += 4) {
+    const a = DEC[src[i]!]!;
+    const b = DEC[src[i + 1]!]!;
+    const c = DEC[src[i + 2]!]!;
+    const d = DEC[src[i + 3]!]!;
+    if ((a | b | c | d) < 0) return -1;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    target[o++] = v >>> 16;
+    target[o++] = (v >>> 8) & 255;
+    target[o++] = v & 255;
+  }
+  if (pad > 0) {
+    const a = DEC[src[i]!]!;
+    const b = DEC[src[i + 1]!]!;
+    const c = pad === 1 ? DEC[src[i + 2]!]! : 0;
+    if ((a | b | c) < 0) return -1;
+    const v = (a << 18) | (b << 12) | (c << 6);
+    target[o++] = v >>> 16;
+    if (pad === 1) target[o++] = (v >>> 8) & 255;
+  }
+  return o;
+}

@@ -5,7 +5,7 @@
  */
 import { pipeline, Readable, type Transform } from 'node:stream';
 import { AES_CTR_HEADER_BYTES, AES_KEY_BYTES, AesCtrDecryptStream, AesCtrEncryptStream, type AesMode } from './aes-ctr.js';
-import { readAsb, readAsbBatches, type AsbItem, type AsbReaderOptions } from './asb-reader.js';
+import { readAsb, readAsbBatches, readAsbEncodedBatches, type AsbItem, type AsbReaderOptions, type AsbWireItem } from './asb-reader.js';
 import { aesKeyFromHash } from './encryption-key.js';
 import { ZSTD_MAGIC, ZstdCompressStream, ZstdDecompressStream } from './zstd-stream.js';
 
@@ -92,6 +92,15 @@ export function readAsbFileBatches(
   options: AsbReaderOptions,
 ): AsyncGenerator<AsbItem[], void, undefined> {
   return readAsbBatches(decodeFileStream(bytes, codec, options.file), options);
+}
+
+/** `readAsbFileBatches` for the restore hot path: records as EncodedRecords. */
+export function readAsbFileEncodedBatches(
+  bytes: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  codec: FileCodecOptions,
+  options: AsbReaderOptions,
+): AsyncGenerator<AsbWireItem[], void, undefined> {
+  return readAsbEncodedBatches(decodeFileStream(bytes, codec, options.file), options);
 }
 
 /**
