@@ -22,7 +22,7 @@ import { BackupRequestSchema, type BackupRequestInput } from '../../shared/schem
 import { RestorePolicySchema, type RestorePolicyInput } from '../../shared/schemas/restore-request.js';
 import { KEY_PEM } from '../format/fixtures.js';
 import { UDF_NAME } from '../helpers/dataset.js';
-import { writeRealDataset } from './dataset.js';
+import { writeDataset } from '../helpers/dataset.js';
 import { recordShape, scanNamespace } from '../helpers/records.js';
 
 /** Same digests, sets, keys and bins; void times within a second. */
@@ -68,7 +68,7 @@ function realHarness(nodes: number, records: number) {
   before(async () => {
     h.server = await startRealServer({ nodes });
     h.client = await Aerospike.connect({ hosts: h.server.seed, log: { level: Aerospike.log.OFF } });
-    await writeRealDataset(h.client, 'test', records);
+    await writeDataset(h.client, 'test', records, { hll: 'operations' });
     h.cluster = await AerospikeCluster.connect({ hosts: parseHosts(h.server.seed) });
     h.source = await scanNamespace(h.cluster, 'test');
     h.dir = mkdtempSync(join(tmpdir(), 'tidemark-real-'));
