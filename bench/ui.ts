@@ -7,7 +7,9 @@
  * timeline cursor with the keyboard) — a `longtask` PerformanceObserver installed before any page
  * script reports the longest main-thread task and how many went over 200 ms.
  * Target: no long task over 200 ms on any screen. `--runs R` (default 3) repeats each screen in a
- * fresh page and reports the worst run.
+ * fresh page and reports the worst run. `--profile` prints each screen's top functions by self
+ * time (first run; build with `node scripts/build.mjs --minify false` for readable names), and
+ * TIDEMARK_BENCH_UI_DEBUG=1 the dashboard's long tasks next to its requests' timings.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -90,17 +92,53 @@ async function nav(page: Page, label: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
 }
 
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number }>;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** With `--profile`: a CPU profile of each screen's actions, its top functions by self time printed. */
+async function profiled<T>(page: Page, on: boolean, label: string, fn: () => Promise<T>): Promise<T> {
+  if (!on) return fn();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  const value = await fn();
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+  await cdp.detach();
+  const self = new Map<number, number>();
+  (profile.samples ?? []).forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0) / 1000));
+  const by = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const where = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    by.set(where, (by.get(where) ?? 0) + (self.get(n.id) ?? 0));
+  }
+  console.log(`  profile of ${label}, self time:`);
+  for (const [where, ms] of [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`    ${ms.toFixed(1).padStart(8)} ms  ${where}`);
+  return value;
+}
+
 function result(name: string, tasks: LongTask[], ms: number): ScreenResult {
   return { name, longest: Math.max(0, ...tasks.map((t) => t.ms)), over: tasks.filter((t) => t.ms > TARGET_MS).length, count: tasks.length, ms };
 }
 
 /** Dashboard: the sign-in URL opened in a fresh page, until every routine card shows its backups. */
-async function dashboard(page: Page, base: string): Promise<ScreenResult> {
+async function dashboard(page: Page, base: string, perRoutine: number): Promise<ScreenResult> {
   const t0 = Date.now();
   await page.goto(`${base}/ui/#token=${TOKEN}`);
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor({ timeout: 60_000 });
-  await page.getByText(/1,000 backups/).first().waitFor({ timeout: 60_000 });
+  await page.getByText(new RegExp(`^${fmt(perRoutine)} backups`)).first().waitFor({ timeout: 60_000 }).catch(async (e: unknown) => {
+    await page.screenshot({ path: join(tmpdir(), 'tidemark-bench-ui-dashboard.png') });
+    throw e;
+  });
   await settle(page, 1000);
+  if (process.env.TIDEMARK_BENCH_UI_DEBUG === '1') {
+    console.log(JSON.stringify(await tasksSince(page, 0)));
+    console.log(JSON.stringify(await page.evaluate("performance.getEntriesByType('resource').map((e) => [e.name.replace(/^.*\\/\\/[^/]+/, ''), Math.round(e.startTime), Math.round(e.responseEnd)])")));
+  }
   return result('dashboard', await tasksSince(page, 0), Date.now() - t0);
 }
 
@@ -150,7 +188,7 @@ async function restore(page: Page): Promise<ScreenResult> {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { backups: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } }, strict: false });
+  const { values } = parseArgs({ args: argv, options: { backups: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' }, profile: { type: 'boolean', default: false } }, strict: false });
   const n = Number(values.backups);
   const runs = Number(values.runs);
   if (!Number.isInteger(n) || n < ROUTINES) throw new Error(`--backups must be an integer of at least ${ROUTINES}, got '${String(values.backups)}'`);
@@ -178,9 +216,15 @@ export async function run(argv: string[]): Promise<void> {
     serve = started.child;
     // The first catalog listing indexes the storage; done once here so the screens measure the UI.
     const t0 = Date.now();
-    const res = await fetch(`${started.base}/v1/catalog/backups?limit=1`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    if (!res.ok) throw new Error(`GET /v1/backups: ${res.status} ${await res.text()}`);
-    console.log(`UI benchmark: ${fmt(n)} backups (${ROUTINES} routines) on one local storage, catalog indexed in ${fmt(Date.now() - t0)} ms; worst of ${runs} runs per screen`);
+    const res = await fetch(`${started.base}/v1/catalog/backups?limit=1&refresh=true`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    if (!res.ok) throw new Error(`GET /v1/catalog/backups: ${res.status} ${await res.text()}`);
+    const total = ((await res.json()) as { total: number }).total;
+    if (total !== n) throw new Error(`the catalog lists ${total} backups, expected ${n}`);
+    const indexedMs = Date.now() - t0;
+    const t1 = Date.now();
+    const all = await fetch(`${started.base}/v1/catalog/backups`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const body = await all.text();
+    console.log(`UI benchmark: ${fmt(n)} backups (${ROUTINES} routines) on one local storage, catalog indexed in ${fmt(indexedMs)} ms; the whole listing over HTTP: ${all.status}, ${fmt(body.length / 1024)} KiB in ${fmt(Date.now() - t1)} ms; worst of ${runs} runs per screen`);
 
     const worst = new Map<string, ScreenResult>();
     for (let r = 0; r < runs; r++) {
@@ -189,7 +233,13 @@ export async function run(argv: string[]): Promise<void> {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      for (const res of [await dashboard(page, started.base), await catalog(page), await restore(page)]) {
+      const prof = values.profile === true && r === 0;
+      const results = [
+        await profiled(page, prof, 'dashboard', () => dashboard(page, started.base, Math.floor(n / ROUTINES))),
+        await profiled(page, prof, 'catalog', () => catalog(page)),
+        await profiled(page, prof, 'restore', () => restore(page)),
+      ];
+      for (const res of results) {
         const w = worst.get(res.name);
         if (!w || res.longest > w.longest) worst.set(res.name, res);
       }

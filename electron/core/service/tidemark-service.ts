@@ -68,6 +68,7 @@ export class TidemarkService {
   /** The backup catalog: index, listings, timeline, verify and delete jobs, foreign backups. */
   readonly catalog: CatalogService;
   private readonly verifySchedule: VerifySchedule;
+  private startupRefresh: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
 
   private constructor(
@@ -144,6 +145,19 @@ export class TidemarkService {
   start(): void {
     this.scheduler.start();
     this.verifySchedule.start();
+    // Backups already on the storages (made while Tidemark was closed, by ABS or by hand) are
+    // listed without waiting for the first job to refresh them.
+    this.startupRefresh = this.catalog.refreshAll().then(
+      (results) => {
+        for (const r of results) if ('error' in r) this.log.warn({ storage: r.storage, error: r.error }, 'catalog refresh at start failed');
+      },
+      (err: unknown) => this.log.warn({ err }, 'catalog refresh at start failed'),
+    );
+  }
+
+  /** Settles once the catalog refresh that start() begins has finished (whatever its outcome). */
+  catalogReady(): Promise<void> {
+    return this.startupRefresh;
   }
 
   /** The OS resumed from sleep: catch up once, re-arm timers. */
@@ -156,6 +170,7 @@ export class TidemarkService {
     this.scheduler.stop();
     this.verifySchedule.stop();
     await this.jobs.shutdown(graceMs);
+    await this.startupRefresh;
     this.db.close();
     await this.closeLog();
   }

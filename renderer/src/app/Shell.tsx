@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react';
-import { AppShell, Badge, Group, NavLink, Progress, ScrollArea, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { AppShell, Badge, Group, NavLink, Progress, ScrollArea, Skeleton, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import {
   IconArchive,
@@ -21,11 +21,14 @@ import { formatRelative } from '../components/format.js';
 import { useNow } from '../components/common.js';
 import { useRouter, type Route } from './router.js';
 import { Dashboard } from '../features/dashboard/Dashboard.js';
-import { RestorePage } from '../features/restore/RestorePage.js';
-import { CatalogPage } from '../features/catalog/CatalogPage.js';
-import { JobsPage } from '../features/jobs/JobsPage.js';
-import { SetupPage } from '../features/setup/SetupPage.js';
-import { SettingsPage } from '../features/settings/SettingsPage.js';
+
+// The dashboard opens first and is in the main bundle; the other screens load when first shown,
+// so the browser compiles and runs less before the first screen appears.
+const RestorePage = lazy(() => import('../features/restore/RestorePage.js').then((m) => ({ default: m.RestorePage })));
+const CatalogPage = lazy(() => import('../features/catalog/CatalogPage.js').then((m) => ({ default: m.CatalogPage })));
+const JobsPage = lazy(() => import('../features/jobs/JobsPage.js').then((m) => ({ default: m.JobsPage })));
+const SetupPage = lazy(() => import('../features/setup/SetupPage.js').then((m) => ({ default: m.SetupPage })));
+const SettingsPage = lazy(() => import('../features/settings/SettingsPage.js').then((m) => ({ default: m.SettingsPage })));
 
 const MAIN: Array<{ route: Route; label: string; icon: ReactNode }> = [
   { route: 'dashboard', label: 'Dashboard', icon: <IconGauge size={18} /> },
@@ -161,7 +164,9 @@ export function Shell() {
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
-        <Page route={route} />
+        <Suspense fallback={<Skeleton h={300} />}>
+          <Page route={route} />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { memo, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, CopyButton, Drawer, Group, Select, SimpleGrid, Skeleton, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -7,8 +7,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { CatalogBackup, DeletePlan } from '../../../../shared/schemas/catalog.js';
 import { useTransport } from '../../api/context.js';
 import { useBackups, useCapabilities, useConfig } from '../../api/queries.js';
-import { ConfirmDialog, Empty, ErrorNote, errorText, PageHeader, When } from '../../components/common.js';
-import { formatBytes, formatCount, formatDuration, formatTime } from '../../components/format.js';
+import { ConfirmDialog, Empty, ErrorNote, errorText, PageHeader, useNow } from '../../components/common.js';
+import { formatBytes, formatCount, formatDuration, formatRelative, formatTime } from '../../components/format.js';
 import { useRouter } from '../../app/router.js';
 import { CopyDialog, MergeDialog } from './BackupActions.js';
 import { RecordLookup } from './RecordLookup.js';
@@ -104,6 +104,59 @@ function Details({ b, onVerify, onDelete, onCopy, onMerge, caps }: { b: CatalogB
   );
 }
 
+const ROW_STYLE = { position: 'absolute', top: 0, left: 0, right: 0, height: ROW, display: 'grid', gridTemplateColumns: '120px 1.3fr 1fr 0.8fr 0.8fr 0.8fr 140px', alignItems: 'center', gap: 8, padding: '0 12px', borderBottom: '1px solid var(--mantine-color-default-border)', cursor: 'pointer' } as const;
+
+/**
+ * One row of the virtualised list. Memoised: scrolling re-renders the list on every frame, and
+ * only the rows that come into view need rendering. The relative time is a plain `<time>` with a
+ * title (one clock for the page, no tooltip per row): thousands of rows pass by while scrolling.
+ */
+const BackupRow = memo(function BackupRow({ b, top, selected, now, onSelect }: { b: CatalogBackup; top: number; selected: boolean; now: number; onSelect(b: CatalogBackup): void }) {
+  const iso = new Date(b.timestamp).toISOString();
+  return (
+    <div
+      role="option"
+      aria-selected={selected}
+      tabIndex={0}
+      className="tm-row"
+      onClick={() => onSelect(b)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onSelect(b);
+        }
+      }}
+      style={{ ...ROW_STYLE, transform: `translateY(${top}px)` }}
+    >
+      <Badge color={b.kind === 'full' ? 'indigo' : 'cyan'} variant="light" tt="none">
+        {b.kind}
+      </Badge>
+      <div>
+        <Text size="sm" fw={600}>
+          {formatTime(b.timestamp, now)}
+        </Text>
+        <Text size="xs" c="dimmed">
+          <time dateTime={iso} title={iso} className="tm-nowrap">
+            {formatRelative(b.timestamp, now)}
+          </time>
+          {b.label ? ` · ${b.label}` : ''}
+        </Text>
+      </div>
+      <Text size="sm">
+        {b.routine} · {b.namespace}
+      </Text>
+      <Text size="sm" ta="right">
+        {formatCount(b['record-count'])} rec
+      </Text>
+      <Text size="sm" ta="right">
+        {formatBytes(b['byte-count'])}
+      </Text>
+      <Text size="sm">{b.storage}</Text>
+      <Verification b={b} />
+    </div>
+  );
+});
+
 export function CatalogPage() {
   const config = useConfig();
   const caps = useCapabilities();
@@ -119,6 +172,8 @@ export function CatalogPage() {
   const [copying, setCopying] = useState<CatalogBackup | undefined>();
   const [merging, setMerging] = useState<CatalogBackup | undefined>();
   const ns = params.ns;
+  // One clock for every row (each `When` would start its own timer).
+  const now = useNow();
 
   const rows = useMemo(() => {
     const s = search.trim().toLowerCase();
@@ -170,47 +225,7 @@ export function CatalogPage() {
           <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
             {virtual.getVirtualItems().map((v) => {
               const b = rows[v.index]!;
-              return (
-                <div
-                  key={`${b.storage}:${b.key}`}
-                  role="option"
-                  aria-selected={selected?.key === b.key}
-                  tabIndex={0}
-                  className="tm-row"
-                  onClick={() => setSelected(b)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter' || e.key === ' ') {
-                      e.preventDefault();
-                      setSelected(b);
-                    }
-                  }}
-                  style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW, transform: `translateY(${v.start}px)`, display: 'grid', gridTemplateColumns: '120px 1.3fr 1fr 0.8fr 0.8fr 0.8fr 140px', alignItems: 'center', gap: 8, padding: '0 12px', borderBottom: '1px solid var(--mantine-color-default-border)', cursor: 'pointer' }}
-                >
-                  <Badge color={b.kind === 'full' ? 'indigo' : 'cyan'} variant="light" tt="none">
-                    {b.kind}
-                  </Badge>
-                  <div>
-                    <Text size="sm" fw={600}>
-                      {formatTime(b.timestamp)}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      <When ms={b.timestamp} />
-                      {b.label ? ` · ${b.label}` : ''}
-                    </Text>
-                  </div>
-                  <Text size="sm">
-                    {b.routine} · {b.namespace}
-                  </Text>
-                  <Text size="sm" ta="right">
-                    {formatCount(b['record-count'])} rec
-                  </Text>
-                  <Text size="sm" ta="right">
-                    {formatBytes(b['byte-count'])}
-                  </Text>
-                  <Text size="sm">{b.storage}</Text>
-                  <Verification b={b} />
-                </div>
-              );
+              return <BackupRow key={`${b.storage}:${b.key}`} b={b} top={v.start} selected={selected?.key === b.key} now={now} onSelect={setSelected} />;
             })}
           </div>
         </div>

@@ -1,6 +1,5 @@
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { Badge, Button, Card, Group, Menu, Paper, SimpleGrid, Skeleton, Stack, Stepper, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
-import { BarChart, LineChart } from '@mantine/charts';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconChevronDown, IconCircleCheck, IconDatabase, IconFolder, IconRoute } from '@tabler/icons-react';
 import { useBackups, useConfig, useJobs, useRunningJobs, useSchedule, useTriggerBackup } from '../../api/queries.js';
@@ -9,6 +8,10 @@ import { formatBytes, formatCount, formatDuration } from '../../components/forma
 import { useRouter } from '../../app/router.js';
 import { JobProgress } from '../jobs/JobProgress.js';
 import { routineHealth, summary, type RoutineHealth } from './health.js';
+
+// The charts (and their library) load only once there is something to chart.
+const SizeChart = lazy(() => import('./charts.js').then((m) => ({ default: m.SizeChart })));
+const DurationChart = lazy(() => import('./charts.js').then((m) => ({ default: m.DurationChart })));
 
 const HEALTH_UI: Record<RoutineHealth['health'], { color: string; label: string }> = {
   ok: { color: 'green', label: 'Protected' },
@@ -232,7 +235,9 @@ export function Dashboard() {
               The chart appears after two successful backups.
             </Text>
           ) : (
-            <BarChart h={160} data={chart} dataKey="when" series={[{ name: 'MB', color: 'indigo.6' }]} tickLine="none" gridAxis="y" withXAxis={false} />
+            <Suspense fallback={<Skeleton h={160} />}>
+              <SizeChart data={chart} />
+            </Suspense>
           )}
         </Paper>
         <Paper withBorder p="md" radius="md">
@@ -244,7 +249,9 @@ export function Dashboard() {
               The chart appears after two successful backups.
             </Text>
           ) : (
-            <LineChart h={160} data={chart} dataKey="when" series={[{ name: 'seconds', color: 'teal.6' }]} curveType="monotone" tickLine="none" gridAxis="y" withXAxis={false} />
+            <Suspense fallback={<Skeleton h={160} />}>
+              <DurationChart data={chart} />
+            </Suspense>
           )}
         </Paper>
       </SimpleGrid>
