@@ -111,3 +111,12 @@ export const JobQuerySchema = z.object({
   limit: z.number().int().min(1).max(100_000).optional(),
 });
 export type JobQuery = z.infer<typeof JobQuerySchema>;
+
+/** One line of the log that mentions a job (already redacted by the logger). */
+export const JobLogLineSchema = z.object({
+  /** Unix ms. */
+  time: z.number().int(),
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+  message: z.string(),
+});
+export type JobLogLine = z.infer<typeof JobLogLineSchema>;

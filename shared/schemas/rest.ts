@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AerospikeClusterSchema, ConfigSchema, NameSchema } from './config.js';
-import { JobSchema, JobTypeSchema, parseStatusFilter } from './job.js';
+import { JobLogLineSchema, JobSchema, JobTypeSchema, parseStatusFilter } from './job.js';
 import { RunningJobSchema } from './progress.js';
 import { RecordLookupSchema } from './record-history.js';
 import { RestorePolicySchema, RetryPolicySchema } from './restore-request.js';
@@ -208,6 +208,9 @@ export const JobsQuerySchema = z.strictObject({
 }).refine(fromBeforeTo, { message: 'from must not be after to', path: ['from'] });
 
 export const JobParamsSchema = z.strictObject({ id: z.string().uuid('id must be a job id (a UUID)') });
+
+/** `GET /v1/jobs/{id}/log`. */
+export const JobLogSchema = z.object({ lines: z.array(JobLogLineSchema) }).meta({ id: 'JobLog' });
 export const JobListSchema = z.array(JobSchema);
 export const JobResponseSchema = JobSchema.meta({ id: 'Job' });
 

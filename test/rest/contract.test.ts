@@ -332,6 +332,10 @@ describe('Tidemark additions', () => {
     const one = await s.call('GET', `/v1/jobs/${backups[0]!.id}`);
     assert.deepEqual((one.json as Job).id, backups[0]!.id);
     assert.equal((await s.call('GET', '/v1/jobs/00000000-0000-4000-8000-000000000000')).status, 404);
+    const log = await s.call('GET', `/v1/jobs/${backups[0]!.id}/log`);
+    assert.equal(log.status, 200);
+    assert.ok((log.json as { lines: Array<{ message: string }> }).lines.some((l) => l.message.includes(backups[0]!.id)), 'the job log names the job');
+    assert.equal((await s.call('GET', '/v1/jobs/00000000-0000-4000-8000-000000000000/log')).status, 404);
     const paused = (await s.call('POST', '/v1/schedule/pause?routine=daily')).json as Array<{ routine: string; paused: boolean }>;
     assert.equal(paused.find((r) => r.routine === 'daily')?.paused, true);
     const resumed = (await s.call('POST', '/v1/schedule/resume?routine=daily')).json as Array<{ routine: string; paused: boolean }>;

@@ -85,6 +85,8 @@ describe('service core: routines, jobs, retention, hooks, restore', () => {
     assert.equal(backups[0]!.metadata.tidemark?.label, 'before upgrade');
     assert.deepEqual(final.details?.keys, [backups[0]!.key]);
     assert.deepEqual(service.getJob(job.id)?.status, 'success');
+    const log = service.jobLog(job.id)!.map((l) => l.message);
+    assert.ok(log.some((m) => /started/.test(m)) && log.some((m) => /success/.test(m)), `the job's own log lines: ${log.join(' | ')}`);
   });
 
   test('an incremental takes what changed since the previous backup', async () => {

@@ -24,7 +24,8 @@ import { createLogger } from '../logging/logger.js';
 import { Scheduler, type PowerSource } from '../scheduler/scheduler.js';
 import { openStateDatabase, type StateDatabase } from '../state/state-db.js';
 import type { StorageTuning } from '../storage/create-storage.js';
-import type { Job, JobQuery, JobTrigger } from '../../../shared/schemas/job.js';
+import type { Job, JobLogLine, JobQuery, JobTrigger } from '../../../shared/schemas/job.js';
+import { readJobLog } from '../logging/job-log.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseScheduleState } from './schedule-state-adapter.js';
@@ -393,6 +394,12 @@ export class TidemarkService {
 
   getJob(id: string): Job | undefined {
     return this.jobs.get(id);
+  }
+
+  /** The log lines of one job (redacted), oldest first; undefined for an unknown job. */
+  jobLog(id: string, limit = 1000): JobLogLine[] | undefined {
+    const job = this.jobs.get(id);
+    return job ? readJobLog(join(this.dataDir, 'logs'), id, job['created-at'], limit) : undefined;
   }
 
   listJobs(q: JobQuery = {}): Job[] {

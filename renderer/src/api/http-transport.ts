@@ -5,7 +5,7 @@
  * on 401 until the credentials change.
  */
 import type { Config, Section } from '../../../shared/schemas/config.js';
-import type { Job, JobQuery } from '../../../shared/schemas/job.js';
+import type { Job, JobLogLine, JobQuery } from '../../../shared/schemas/job.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
 import type {
   AbsRestoreTimestampRequest,
@@ -190,6 +190,11 @@ export class HttpTransport implements Transport {
 
   job(id: string): Promise<Job> {
     return this.request('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  async jobLog(id: string): Promise<JobLogLine[]> {
+    const r = await this.request<{ lines: JobLogLine[] }>('GET', `/v1/jobs/${encodeURIComponent(id)}/log`);
+    return r.lines;
   }
 
   cancelJob(id: string): Promise<Job> {

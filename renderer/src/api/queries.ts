@@ -42,6 +42,12 @@ export function useJob(id: string | undefined) {
   return useQuery({ queryKey: keys.job(id ?? ''), queryFn: () => t.job(id!), enabled: !!id });
 }
 
+/** A job's log lines; refreshed while it runs (the job's own query is kept live by the events). */
+export function useJobLog(id: string | undefined, running: boolean) {
+  const t = useTransport();
+  return useQuery({ queryKey: ['job-log', id ?? ''], queryFn: () => t.jobLog(id!), enabled: !!id, refetchInterval: running ? 2000 : false });
+}
+
 export function useBackups(q: CatalogQuery = {}) {
   const t = useTransport();
   return useQuery({ queryKey: keys.backups(q), queryFn: () => t.backups(q) });

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { AerospikeClusterSchema, BackupPolicySchema, Config, RoutineSchema, Section } from '../../../shared/schemas/config.js';
 import type { StorageSchema } from '../../../shared/schemas/storage.js';
-import type { Job, JobQuery } from '../../../shared/schemas/job.js';
+import type { Job, JobLogLine, JobQuery } from '../../../shared/schemas/job.js';
 import type { RunningJob } from '../../../shared/schemas/progress.js';
 import type {
   AbsRestoreTimestampRequest,
@@ -128,6 +128,8 @@ export interface Transport {
   currentBackups(routine: string): Promise<{ full?: RunningJob; incremental?: RunningJob }>;
   jobs(q?: JobQuery): Promise<Job[]>;
   job(id: string): Promise<Job>;
+  /** The job's own log lines, oldest first (redacted by the server's logger). */
+  jobLog(id: string): Promise<JobLogLine[]>;
   cancelJob(id: string): Promise<Job>;
 
   // Schedule.

@@ -3,7 +3,7 @@
  * status, from/to), one job by id, cancel by id, next scheduled runs, pause and resume.
  */
 import { JobSchema } from '../../../../shared/schemas/job.js';
-import { ApiErrorSchema, JobListSchema, JobParamsSchema, JobsQuerySchema, PauseQuerySchema, ScheduleSchema } from '../../../../shared/schemas/rest.js';
+import { ApiErrorSchema, JobListSchema, JobLogSchema, JobParamsSchema, JobsQuerySchema, PauseQuerySchema, ScheduleSchema } from '../../../../shared/schemas/rest.js';
 import { HttpError } from '../errors.js';
 import type { RestApp, RestContext } from '../context.js';
 
@@ -42,6 +42,16 @@ export function jobRoutes(app: RestApp, { service }: RestContext): void {
   };
 
   app.get('/v1/jobs/:id', { schema: { tags, operationId: 'getJob', summary: 'One job: status, progress, statistics, details, hooks.', params: JobParamsSchema, response: { 200: JobSchema, ...errors } } }, async (req) => job(req.params.id));
+
+  app.get(
+    '/v1/jobs/:id/log',
+    { schema: { tags, operationId: 'getJobLog', summary: 'The log lines of one job, oldest first (secrets redacted).', params: JobParamsSchema, response: { 200: JobLogSchema, ...errors } } },
+    async (req) => {
+      const lines = service.jobLog(req.params.id);
+      if (!lines) throw HttpError.notFound(['id'], `job ${req.params.id} is not known`);
+      return { lines };
+    },
+  );
 
   app.post(
     '/v1/jobs/:id/cancel',

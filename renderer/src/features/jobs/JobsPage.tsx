@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { Badge, Button, Code, Drawer, Group, MultiSelect, SegmentedControl, Select, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import type { Job, JobQuery } from '../../../../shared/schemas/job.js';
 import { JobTypeSchema } from '../../../../shared/schemas/job.js';
-import { useConfig, useJob, useJobs, useRunningJobs } from '../../api/queries.js';
+import { useConfig, useJob, useJobLog, useJobs, useRunningJobs } from '../../api/queries.js';
 import { Empty, ErrorNote, PageHeader, StatusBadge, When, useNow } from '../../components/common.js';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../../components/format.js';
 import { useRouter } from '../../app/router.js';
@@ -131,7 +131,25 @@ export function JobDetails({ id }: { id: string }) {
           </Code>
         </>
       ) : null}
+      <JobLog id={job.id} running={job.status === 'running' || job.status === 'pending'} />
     </Stack>
+  );
+}
+
+/** The job's log lines, as the server's logger wrote them (secrets redacted there). */
+function JobLog({ id, running }: { id: string; running: boolean }) {
+  const log = useJobLog(id, running);
+  if (log.isError) return <ErrorNote error={log.error} />;
+  if (!log.data?.length) return null;
+  return (
+    <>
+      <Title order={3} size="h5">
+        Log
+      </Title>
+      <Code block style={{ maxHeight: 260, overflow: 'auto' }} aria-label="Job log">
+        {log.data.map((l) => `${new Date(l.time).toLocaleTimeString()}  ${l.level.padEnd(5)}  ${l.message}`).join('\n')}
+      </Code>
+    </>
   );
 }
 
