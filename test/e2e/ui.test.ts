@@ -204,12 +204,16 @@ test('the UI: set up a routine through the forms, back it up live, every screen 
   await shoot(page, 'dashboard-running', 'light');
   await page.getByTestId('summary').getByText('The routine is protected').waitFor({ timeout: 60_000 });
 
-  // Two incrementals through the API (with changes between them), so the timeline has a chain.
-  for (let i = 0; i < 2; i++) {
-    await client.put(new Aerospike.Key('test', 'people', `added-${i}`), { i });
-    await new Promise((r) => setTimeout(r, 1100));
-    await callApi('POST', '/v1/backups/incremental/daily?wait=true');
-  }
+  // Two incrementals (with changes between them), so the timeline has a chain: the first from
+  // the routine card's menu, the second through the API.
+  await client.put(new Aerospike.Key('test', 'people', 'added-0'), { i: 0 });
+  await new Promise((r) => setTimeout(r, 1100));
+  await page.getByRole('button', { name: 'more backup options for daily' }).click();
+  await page.getByRole('menuitem', { name: /incremental/i }).click();
+  await page.getByText(/2 backups/).waitFor({ timeout: 30_000 });
+  await client.put(new Aerospike.Key('test', 'people', 'added-1'), { i: 1 });
+  await new Promise((r) => setTimeout(r, 1100));
+  await callApi('POST', '/v1/backups/incremental/daily?wait=true');
   await page.getByText(/3 backups/).waitFor({ timeout: 20_000 });
   await shoot(page, 'dashboard', 'light');
   await scan(page, 'dashboard');
@@ -284,6 +288,22 @@ test('the UI: set up a routine through the forms, back it up live, every screen 
     await page.waitForTimeout(600);
     await shoot(page, name, 'dark');
     await scan(page, `${name} (dark)`);
+  }
+  // The smallest supported window: every screen fits 1024×700 without sideways scrolling.
+  await page.setViewportSize({ width: 1024, height: 700 });
+  for (const [label, name] of [
+    ['Dashboard', 'dashboard'],
+    ['Restore', 'restore'],
+    ['Catalog', 'catalog'],
+    ['Jobs', 'jobs'],
+    ['Routines', 'routines'],
+    ['Settings', 'settings'],
+  ] as const) {
+    await nav(page, label);
+    await page.waitForTimeout(600);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    assert.ok(overflow <= 0, `${label} overflows 1024 px by ${overflow} px`);
+    await page.screenshot({ path: join(SHOTS, `${name}-1024x700-dark.png`) });
   }
   assert.deepEqual(problems, []);
   await context.close();
