@@ -1175,14 +1175,34 @@ function invalidVersion(seen: Buffer): string {
  * Decodes a byte source (e.g. a file stream after decryption/decompression) into items, one
  * array per input chunk: hot loops pay the async-iteration cost per chunk, not per record.
  */
-export async function* readAsbBatches(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbItem[], void, undefined> {
+export function readAsbBatches(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbItem[], void, undefined> {
   const decoder = new AsbDecoder(options);
-  let batch: AsbItem[] = [];
-  const sink: Sink = (item) => batch.push(item);
+  return chunkBatches<AsbItem>(source, (chunk, sink) => decoder.feed(chunk, sink), (sink) => decoder.finish(sink));
+}
+
+/**
+ * `readAsbBatches` for the restore hot path: records arrive as EncodedRecords (write operations),
+ * transcoded from the text without building BackupRecords.
+ */
+export function readAsbEncodedBatches(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbWireItem[], void, undefined> {
+  const decoder = new AsbDecoder({ ...options, encodeRecords: true });
+  return chunkBatches<AsbWireItem>(source, (chunk, sink) => decoder.feedEncoded(chunk, sink), (sink) => decoder.finishEncoded(sink));
+}
+
+/** One array of decoded items per input chunk, whichever form the decoder produces. */
+async function* chunkBatches<T>(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  feed: (chunk: Uint8Array, sink: (item: T) => void) => void,
+  finish: (sink: (item: T) => void) => void,
+): AsyncGenerator<T[], void, undefined> {
+  let batch: T[] = [];
+  const sink = (item: T): void => {
+    batch.push(item);
+  };
   for await (const chunk of source) {
     let error: unknown = null;
     try {
-      decoder.feed(chunk, sink);
+      feed(chunk, sink);
     } catch (e) {
       error = e;
     }
@@ -1194,33 +1214,7 @@ export async function* readAsbBatches(source: AsyncIterable<Uint8Array> | Iterab
     }
     if (error !== null) throw error;
   }
-  decoder.finish(sink);
-  if (batch.length > 0) yield batch;
-}
-
-/**
- * `readAsbBatches` for the restore hot path: records arrive as EncodedRecords (write operations),
- * transcoded from the text without building BackupRecords.
- */
-export async function* readAsbEncodedBatches(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbWireItem[], void, undefined> {
-  const decoder = new AsbDecoder({ ...options, encodeRecords: true });
-  let batch: AsbWireItem[] = [];
-  const sink: WireSink = (item) => batch.push(item);
-  for await (const chunk of source) {
-    let error: unknown = null;
-    try {
-      decoder.feedEncoded(chunk, sink);
-    } catch (e) {
-      error = e;
-    }
-    if (batch.length > 0) {
-      const out = batch;
-      batch = [];
-      yield out;
-    }
-    if (error !== null) throw error;
-  }
-  decoder.finishEncoded(sink);
+  finish(sink);
   if (batch.length > 0) yield batch;
 }
 

@@ -159,7 +159,6 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
       live.abort.abort();
       return { ...live.job };
     }
-    this.deps.db.jobs.sweepInterrupted();
     const job = this.deps.db.jobs.get(id);
     if (!job) return undefined;
     if (job.status === 'running' || job.status === 'pending') this.deps.db.jobs.requestCancel(id);
@@ -176,18 +175,15 @@ export class JobRegistry extends EventEmitter<{ job: [JobEvent] }> {
   get(id: string): Job | undefined {
     const live = this.live.get(id);
     if (live) return { ...live.job };
-    this.deps.db.jobs.sweepInterrupted();
     return this.deps.db.jobs.get(id);
   }
 
   query(q: JobQuery = {}): Job[] {
-    this.deps.db.jobs.sweepInterrupted();
     return this.deps.db.jobs.query(q).map((j) => (this.live.has(j.id) ? { ...this.live.get(j.id)!.job } : j));
   }
 
   /** Running and pending jobs of every live process. */
   running(filter: { routine?: string } = {}): Job[] {
-    this.deps.db.jobs.sweepInterrupted();
     return this.deps.db.jobs.running(filter).map((j) => (this.live.has(j.id) ? { ...this.live.get(j.id)!.job } : j));
   }
 

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo, type ReactNode } from 'react';
 import { Badge, Button, Card, Group, Menu, Paper, SimpleGrid, Skeleton, Stack, Stepper, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconChevronDown, IconCircleCheck, IconDatabase, IconFolder, IconRoute } from '@tabler/icons-react';
@@ -226,35 +226,31 @@ export function Dashboard() {
             </Stack>
           )}
         </Paper>
-        <Paper withBorder p="md" radius="md">
-          <Title order={2} size="h5" mb="sm">
-            Backup size (MB)
-          </Title>
-          {chart.length < 2 ? (
-            <Text size="sm" c="dimmed">
-              The chart appears after two successful backups.
-            </Text>
-          ) : (
-            <Suspense fallback={<Skeleton h={160} />}>
-              <SizeChart data={chart} />
-            </Suspense>
-          )}
-        </Paper>
-        <Paper withBorder p="md" radius="md">
-          <Title order={2} size="h5" mb="sm">
-            Backup duration (s)
-          </Title>
-          {chart.length < 2 ? (
-            <Text size="sm" c="dimmed">
-              The chart appears after two successful backups.
-            </Text>
-          ) : (
-            <Suspense fallback={<Skeleton h={160} />}>
-              <DurationChart data={chart} />
-            </Suspense>
-          )}
-        </Paper>
+        <ChartCard title="Backup size (MB)" points={chart.length}>
+          <SizeChart data={chart} />
+        </ChartCard>
+        <ChartCard title="Backup duration (s)" points={chart.length}>
+          <DurationChart data={chart} />
+        </ChartCard>
       </SimpleGrid>
     </div>
+  );
+}
+
+/** A chart over time; it needs two backups to draw a line, and loads the chart code on demand. */
+function ChartCard({ title, points, children }: { title: string; points: number; children: ReactNode }) {
+  return (
+    <Paper withBorder p="md" radius="md">
+      <Title order={2} size="h5" mb="sm">
+        {title}
+      </Title>
+      {points < 2 ? (
+        <Text size="sm" c="dimmed">
+          The chart appears after two successful backups.
+        </Text>
+      ) : (
+        <Suspense fallback={<Skeleton h={160} />}>{children}</Suspense>
+      )}
+    </Paper>
   );
 }
