@@ -11,7 +11,7 @@ const STATUS_TEXT: Record<Job['status'], string> = { pending: 'Waiting', running
 
 export function StatusBadge({ status, interrupted }: { status: Job['status']; interrupted?: boolean | undefined }) {
   return (
-    <Badge color={STATUS_COLOR[status]} variant={status === 'running' ? 'filled' : 'light'} className="tm-nowrap">
+    <Badge color={STATUS_COLOR[status]} variant={status === 'running' ? 'filled' : 'light'} className="tm-nowrap" miw="max-content">
       {interrupted ? 'Interrupted' : STATUS_TEXT[status]}
     </Badge>
   );

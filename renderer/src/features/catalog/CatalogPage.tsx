@@ -104,7 +104,7 @@ function Details({ b, onVerify, onDelete, onCopy, onMerge, caps }: { b: CatalogB
   );
 }
 
-const ROW_STYLE = { position: 'absolute', top: 0, left: 0, right: 0, height: ROW, display: 'grid', gridTemplateColumns: '120px 1.3fr 1fr 0.8fr 0.8fr 0.8fr 140px', alignItems: 'center', gap: 8, padding: '0 12px', borderBottom: '1px solid var(--mantine-color-default-border)', cursor: 'pointer' } as const;
+const ROW_STYLE = { position: 'absolute', top: 0, left: 0, right: 0, height: ROW, display: 'grid', gridTemplateColumns: '110px minmax(140px, 1.3fr) 1fr 0.7fr 0.8fr 0.7fr 130px', alignItems: 'center', gap: 8, padding: '0 12px', borderBottom: '1px solid var(--mantine-color-default-border)', cursor: 'pointer' } as const;
 
 /**
  * One row of the virtualised list. Memoised: scrolling re-renders the list on every frame, and
@@ -132,7 +132,7 @@ const BackupRow = memo(function BackupRow({ b, top, selected, now, onSelect }: {
         {b.kind}
       </Badge>
       <div>
-        <Text size="sm" fw={600}>
+        <Text size="sm" fw={600} className="tm-nowrap">
           {formatTime(b.timestamp, now)}
         </Text>
         <Text size="xs" c="dimmed">
