@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RoutineHooksSchema } from './hooks.js';
 import { PartitionSpecSchema } from './backup-request.js';
 import { StorageSchema } from './storage.js';
+import { DesktopSettingsSchema } from './desktop.js';
 
 /**
  * Tidemark's configuration in the shape of an ABS v2 config file (`dto.Config`): the same
@@ -309,6 +310,8 @@ export const TidemarkSettingsSchema = z.strictObject({
   'log-days': z.number().int().min(1).max(3650).optional(),
   /** REST API access; see ApiAccessSchema. */
   api: z.lazy(() => ApiAccessSchema).optional(),
+  /** The desktop app's settings (tray, start at login, REST server, notifications). */
+  desktop: DesktopSettingsSchema.optional(),
 });
 
 /**

@@ -5,32 +5,13 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
-import { ConfigError, type ConfigErrorCode } from '../config/config-error.js';
-import { CatalogNotFoundError, DeleteRefusedError } from '../catalog/catalog-service.js';
-import { StorageUnavailableError } from '../service/abs-views.js';
+import { ApiFailure, failureOf } from '../api/api-failure.js';
 import type { ApiError } from '../../../shared/schemas/rest.js';
 
 type Path = Array<string | number>;
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly issues: ApiError['issues'] = [],
-  ) {
-    super(message);
-  }
-
-  static notFound(path: Path, message: string): HttpError {
-    return new HttpError(404, message, [{ path, message }]);
-  }
-
-  static badRequest(path: Path, message: string): HttpError {
-    return new HttpError(400, message, [{ path, message }]);
-  }
-}
-
-const CONFIG_STATUS: Record<ConfigErrorCode, number> = { invalid: 400, secret: 400, 'not-found': 404, conflict: 409, 'in-use': 409, 'broken-file': 409 };
+/** The core's refusal type, under the name the routes use. */
+export { ApiFailure as HttpError };
 
 /** A validation failure as the validator compiler reports it: zod's issue, path kept as segments. */
 interface ValidationIssue {
@@ -59,11 +40,8 @@ export function apiError(error: string, issues: ApiError['issues'] = []): ApiErr
 
 /** Maps anything thrown by a route or by Fastify to a status and the error body. */
 export function toApiError(err: FastifyError | Error): { status: number; body: ApiError } {
-  if (err instanceof HttpError) return { status: err.status, body: apiError(err.message, err.issues) };
-  if (err instanceof ConfigError) return { status: CONFIG_STATUS[err.code], body: apiError(err.message, err.issues) };
-  if (err instanceof StorageUnavailableError) return { status: 502, body: apiError(err.message) };
-  if (err instanceof CatalogNotFoundError) return { status: 404, body: apiError(err.message, [{ path: ['key'], message: err.message }]) };
-  if (err instanceof DeleteRefusedError) return { status: 409, body: apiError(err.message, [{ path: [err.message.startsWith('confirmation') ? 'confirmation' : 'key'], message: err.message }]) };
+  const failure = failureOf(err);
+  if (failure) return { status: failure.status, body: apiError(failure.message, failure.issues) };
   const fe = err as Omit<FastifyError, 'validation'> & { validation?: ValidationIssue[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const where = fe.validationContext ?? 'request';

@@ -12,6 +12,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { TOOL_VERSION } from '../version.js';
+import { DEFAULT_REST_PORT } from '../../../shared/schemas/desktop.js';
 import type { TidemarkService } from '../service/tidemark-service.js';
 import type { RestApp, RestContext, RouteModule } from './context.js';
 import { apiError, routeOf, sendError, toApiError, zodValidatorCompiler } from './errors.js';
@@ -30,7 +31,7 @@ import { systemRoutes } from './routes/system.js';
 import { uiRoutes } from './routes/ui.js';
 import { installSecurity, type SecurityOptions } from './security.js';
 
-export const DEFAULT_PORT = 8080;
+export const DEFAULT_PORT = DEFAULT_REST_PORT;
 export const DEFAULT_HOST = '127.0.0.1';
 /** Largest request body: a whole config with many routines fits easily. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

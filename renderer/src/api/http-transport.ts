@@ -25,6 +25,7 @@ import type {
 } from '../../../shared/schemas/rest.js';
 import type { RecordHistory } from '../../../shared/schemas/record-history.js';
 import type { CatalogBackup, CatalogPage, CatalogQuery, DeletePlan, Timeline } from '../../../shared/schemas/catalog.js';
+import type { DesktopSettings, DesktopSettingsUpdate } from '../../../shared/schemas/desktop.js';
 import { backoffMs, readSse } from './sse.js';
 import {
   TransportError,
@@ -303,6 +304,14 @@ export class HttpTransport implements Transport {
 
   rotateToken(): Promise<{ token: string; file: string }> {
     return this.request('POST', '/v1/access/token/rotate');
+  }
+
+  desktopSettings(): Promise<DesktopSettings> {
+    return this.request('GET', '/v1/config/desktop');
+  }
+
+  updateDesktopSettings(update: DesktopSettingsUpdate): Promise<DesktopSettings> {
+    return this.request('PATCH', '/v1/config/desktop', { body: update });
   }
 
   private async absBackups(routine: string | undefined, from?: number, to?: number): Promise<Record<BackupKind, Record<string, BackupDetails[]>>> {

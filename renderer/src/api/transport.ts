@@ -1,7 +1,7 @@
 /**
  * The one way the UI talks to the core: every call and event of the core's API, typed from the
  * shared schemas. The browser uses the HTTP + Server-Sent Events implementation (http-transport.ts);
- * the Electron window will plug an IPC implementation into the same interface. Components never
+ * the Electron window uses the IPC one (ipc-transport.ts) over the same interface. Components never
  * call `fetch`: they use this through the hooks in queries.ts.
  */
 import type { z } from 'zod';
@@ -29,6 +29,7 @@ import type {
 } from '../../../shared/schemas/rest.js';
 import type { RecordHistory } from '../../../shared/schemas/record-history.js';
 import type { CatalogBackup, CatalogPage, CatalogQuery, DeletePlan, Timeline } from '../../../shared/schemas/catalog.js';
+import type { DesktopSettings, DesktopSettingsUpdate } from '../../../shared/schemas/desktop.js';
 
 export type { Section };
 
@@ -166,6 +167,10 @@ export interface Transport {
 
   // Access.
   rotateToken(): Promise<{ token: string; file: string }>;
+
+  // The desktop app's settings (kept in the config file; the web mode edits them too).
+  desktopSettings(): Promise<DesktopSettings>;
+  updateDesktopSettings(update: DesktopSettingsUpdate): Promise<DesktopSettings>;
 
   /** Live events; the returned function unsubscribes. */
   subscribe(listener: (e: CoreEvent) => void): () => void;

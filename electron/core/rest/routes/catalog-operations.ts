@@ -9,24 +9,14 @@
 import { JobSchema } from '../../../../shared/schemas/job.js';
 import { RecordHistorySchema } from '../../../../shared/schemas/record-history.js';
 import { ApiErrorSchema, CopyRequestSchema, ExamineRequestSchema, MergeRequestSchema, RestoreVersionRequestSchema, WaitQuerySchema } from '../../../../shared/schemas/rest.js';
-import { RecordHistoryError } from '../../catalog/history/examine.js';
-import { RecordKeyError } from '../../catalog/history/record-key.js';
+import { catalogOperations } from '../../api/core-api.js';
 import type { RestApp, RestContext } from '../context.js';
-import { HttpError } from '../errors.js';
 
 const tags = ['Catalog'];
 const errors = { 400: ApiErrorSchema, 404: ApiErrorSchema, 409: ApiErrorSchema };
 
-/** A lookup the core refused: the field its message starts with, else the request as a whole. */
-function lookupRefusal(err: unknown, at: Array<string | number>): never {
-  if (!(err instanceof RecordHistoryError || err instanceof RecordKeyError)) throw err;
-  const field = /^(key|digest|set|namespace|routine|key-type):/.exec(err.message)?.[1];
-  if (/ has no backups/.test(err.message)) throw HttpError.notFound([...at, 'routine'], err.message);
-  throw HttpError.badRequest(field ? [...at, field] : at, err.message);
-}
-
 export function catalogOperationRoutes(app: RestApp, { service }: RestContext): void {
-  const config = service.config;
+  const ops = catalogOperations(service);
 
   app.post(
     '/v1/catalog/examine',
@@ -39,15 +29,7 @@ export function catalogOperationRoutes(app: RestApp, { service }: RestContext): 
         response: { 200: RecordHistorySchema, ...errors },
       },
     },
-    async (req) => {
-      const { 'use-index': useIndex, ...lookup } = req.body;
-      config.get('backup-routines', lookup.routine);
-      try {
-        return (await service.examineRecord(lookup, useIndex !== undefined ? { useIndex } : {})).history;
-      } catch (err) {
-        return lookupRefusal(err, ['body']);
-      }
-    },
+    async (req) => ops.examineRecord(req.body, ['body']),
   );
 
   app.post(
@@ -63,21 +45,7 @@ export function catalogOperationRoutes(app: RestApp, { service }: RestContext): 
       },
     },
     async (req, reply) => {
-      const b = req.body;
-      const routine = config.get('backup-routines', b.lookup.routine);
-      const destination = b.destination ?? routine['source-cluster'];
-      if (b.destination !== undefined) config.get('aerospike-clusters', b.destination);
-      const backup = service.catalog.get(routine.storage, b.backup);
-      if (!backup || backup.routine !== b.lookup.routine) throw HttpError.notFound(['body', 'backup'], `routine '${b.lookup.routine}' has no backup '${b.backup}' in storage '${routine.storage}'`);
-      // The version must exist: restoring "nothing" is refused here, not as a failed job.
-      let history;
-      try {
-        history = (await service.examineRecord({ ...b.lookup, namespace: backup.namespace })).history;
-      } catch (err) {
-        return lookupRefusal(err, ['body', 'lookup']);
-      }
-      if (!history.versions.some((v) => v.backup === backup.key)) throw HttpError.notFound(['body', 'backup'], `backup '${b.backup}' holds no version of this record`);
-      const { job, done } = service.restoreRecordVersion({ lookup: b.lookup, backup: backup.key, destination, ...(b.namespace !== undefined ? { namespace: b.namespace } : {}) });
+      const { job, done } = await ops.restoreRecordVersion(req.body, ['body']);
       return req.query.wait ? reply.code(200).send(await done) : reply.code(202).send(job);
     },
   );
@@ -95,11 +63,7 @@ export function catalogOperationRoutes(app: RestApp, { service }: RestContext): 
       },
     },
     async (req, reply) => {
-      const b = req.body;
-      config.get('storage', b.storage);
-      config.get('storage', b.to);
-      const backup = service.catalog.find(b.key, b.storage);
-      const { job, done } = service.copyBackup({ storage: b.storage, key: backup.key, to: b.to, ...(b['with-incrementals'] !== undefined ? { withIncrementals: b['with-incrementals'] } : {}) });
+      const { job, done } = ops.copyBackup(req.body);
       return req.query.wait ? reply.code(200).send(await done) : reply.code(202).send(job);
     },
   );
@@ -117,12 +81,7 @@ export function catalogOperationRoutes(app: RestApp, { service }: RestContext): 
       },
     },
     async (req, reply) => {
-      const b = req.body;
-      const routine = config.get('backup-routines', b.routine);
-      if (b.to !== undefined) config.get('storage', b.to);
-      const chain = service.catalog.list({ routine: b.routine, storage: routine.storage, kind: 'full', to: b.upto, limit: 1 });
-      if (chain.backups.length === 0) throw HttpError.notFound(['body', 'upto'], `routine '${b.routine}' has no full backup at or before ${new Date(b.upto).toISOString()} in storage '${routine.storage}'`);
-      const { job, done } = service.mergeBackups({ routine: b.routine, upto: b.upto, ...(b.to !== undefined ? { to: b.to } : {}) });
+      const { job, done } = ops.mergeBackups(req.body, ['body']);
       return req.query.wait ? reply.code(200).send(await done) : reply.code(202).send(job);
     },
   );

@@ -16,6 +16,8 @@ import { ApiErrorSchema, RoutineParamsSchema } from '../../../../shared/schemas/
 import { StorageSchema } from '../../../../shared/schemas/storage.js';
 import { ConfigError } from '../../config/config-error.js';
 import { keepApiAccess } from '../../service/api-access.js';
+import { desktopSettings, updateDesktopSettings } from '../../service/desktop-settings.js';
+import { DesktopSettingsUpdateSchema, DesktopSettingsViewSchema } from '../../../../shared/schemas/desktop.js';
 import type { RestApp, RestContext } from '../context.js';
 
 const tags = ['Configuration'];
@@ -60,6 +62,15 @@ export function configRoutes(app: RestApp, { service }: RestContext): void {
       if (problem) throw new ConfigError('invalid', problem.issues.length ? problem.issues : [{ path: [], message: problem.message }]);
       return config.masked();
     },
+  );
+
+  app.get('/v1/config/desktop', { schema: { tags, operationId: 'readDesktopSettings', summary: 'The desktop app\'s settings (tray, start at login, REST server and its port, notifications), defaults filled in.', response: { 200: DesktopSettingsViewSchema } } }, async () =>
+    desktopSettings(config.config),
+  );
+  app.patch(
+    '/v1/config/desktop',
+    { schema: { tags, operationId: 'updateDesktopSettings', summary: 'Change some of the desktop app\'s settings; `rest-port` is the config\'s service.http.port.', body: DesktopSettingsUpdateSchema, response: { 200: DesktopSettingsViewSchema, ...errors } } },
+    async (req) => updateDesktopSettings(config, req.body),
   );
 
   for (const g of GROUPS) {

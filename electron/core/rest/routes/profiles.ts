@@ -3,53 +3,14 @@
  * Tidemark profile (JSON or YAML; secrets left out, or encrypted with a passphrase) or as an ABS
  * config file; and a profile or config file imported — previewed first (added, changed,
  * unchanged, conflicting, removed), then merged or replacing the configuration, all or nothing.
- * Passphrases only travel in request bodies, which are never logged.
+ * Passphrases only travel in request bodies, which are never logged. A ProfileError becomes a
+ * 400/404/409 naming the request field (see failureOf).
  */
 import { ApiErrorSchema, ImportPreviewSchema, ImportResultSchema, ProfileExportRequestSchema, ProfileExportSchema, ProfileImportRequestSchema } from '../../../../shared/schemas/rest.js';
-import { ProfileError, type ProfileErrorCode } from '../../profiles/index.js';
 import type { RestApp, RestContext } from '../context.js';
-import { HttpError } from '../errors.js';
 
 const tags = ['Configuration'];
 const errors = { 400: ApiErrorSchema, 404: ApiErrorSchema, 409: ApiErrorSchema };
-
-/** Refusals about the current config (a conflict, a secret it lacks, its state) are 409; about the request or file 400. */
-const STATUS: Record<ProfileErrorCode, number> = {
-  malformed: 400,
-  'unsupported-version': 400,
-  'passphrase-required': 400,
-  'wrong-passphrase': 400,
-  tampered: 400,
-  invalid: 400,
-  'bad-option': 400,
-  'not-found': 404,
-  conflict: 409,
-  'missing-secret': 409,
-  'plaintext-secrets': 409,
-  'broken-file': 409,
-};
-
-/** Request fields the core names in its own spelling. */
-const OPTION_FIELD: Record<string, string> = { secretValues: 'secret-values', allowMissingSecrets: 'allow-missing-secrets', allowPlaintextSecrets: 'allow-plaintext-secrets' };
-
-/**
- * A ProfileError as an HTTP error whose issue paths name request fields: `passphrase` for the
- * passphrase's refusals, `text` (then the path inside the file) for what is wrong with the file,
- * the config entry's path for conflicts and missing secrets.
- */
-function refusal(err: unknown): never {
-  if (!(err instanceof ProfileError)) throw err;
-  const issues = err.issues.map((i) => {
-    const head = String(i.path[0] ?? '');
-    let path: Array<string | number>;
-    if (err.code === 'passphrase-required' || err.code === 'wrong-passphrase' || head === 'passphrase') path = ['passphrase'];
-    else if (err.code === 'malformed' || err.code === 'tampered' || err.code === 'unsupported-version' || err.code === 'invalid') path = ['text', ...i.path];
-    else if (OPTION_FIELD[head]) path = [OPTION_FIELD[head]!, ...i.path.slice(1)];
-    else path = i.path;
-    return { path, message: i.message };
-  });
-  throw new HttpError(STATUS[err.code], err.message, issues);
-}
 
 export function profileRoutes(app: RestApp, { service }: RestContext): void {
   app.post(
@@ -63,7 +24,7 @@ export function profileRoutes(app: RestApp, { service }: RestContext): void {
         response: { 200: ProfileExportSchema, ...errors },
       },
     },
-    async (req) => service.exportProfile(req.body).catch(refusal),
+    async (req) => service.exportProfile(req.body),
   );
 
   app.post(
@@ -77,7 +38,7 @@ export function profileRoutes(app: RestApp, { service }: RestContext): void {
         response: { 200: ImportPreviewSchema, ...errors },
       },
     },
-    async (req) => service.previewProfileImport(req.body).catch(refusal),
+    async (req) => service.previewProfileImport(req.body),
   );
 
   app.post(
@@ -92,7 +53,7 @@ export function profileRoutes(app: RestApp, { service }: RestContext): void {
       },
     },
     async (req) => {
-      const preview = await service.applyProfileImport(req.body).catch(refusal);
+      const preview = await service.applyProfileImport(req.body);
       return { preview, config: service.config.masked() };
     },
   );
