@@ -5,7 +5,7 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import Conf from 'conf';
+import Conf, { type Options } from 'conf';
 
 export type ReadResult = { state: 'missing' } | { state: 'ok'; doc: unknown } | { state: 'unreadable'; message: string };
 
@@ -21,15 +21,23 @@ export interface ConfigDocumentStore {
 /** conf keeps its own bookkeeping under this key; it is not part of Tidemark's config. */
 const CONF_INTERNAL = '__internal__';
 
+/** What reads and writes the file: conf, or in the desktop app electron-store (a conf with Electron's defaults). */
+export type ConfFactory = (options: Options<Record<string, unknown>>) => { store: Record<string, unknown> };
+
+const plainConf: ConfFactory = (options) => new Conf<Record<string, unknown>>(options);
+
 export class ConfFileStore implements ConfigDocumentStore {
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly make: ConfFactory = plainConf,
+  ) {
     if (extname(path) !== '.json') throw new Error(`config file ${path}: must end in .json`);
   }
 
   /** conf reads the file when it is constructed, so a broken file fails here, inside read(). */
-  private conf(): Conf<Record<string, unknown>> {
+  private conf(): { store: Record<string, unknown> } {
     const ext = extname(this.path);
-    return new Conf<Record<string, unknown>>({
+    return this.make({
       cwd: dirname(this.path),
       configName: basename(this.path, ext),
       projectName: 'tidemark',

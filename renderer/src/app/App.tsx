@@ -3,12 +3,21 @@ import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { HttpTransport } from '../api/http-transport.js';
+import { IpcTransport } from '../api/ipc-transport.js';
+import type { DesktopBridge } from '../../../shared/ipc/channels.js';
 import { TransportContext } from '../api/context.js';
 import { TransportError, type Transport } from '../api/transport.js';
 import { initToken, saveToken } from './auth.js';
 import { colorSchemeManager, theme } from './theme.js';
 import { Shell } from './Shell.js';
 import { SignIn } from './SignIn.js';
+
+declare global {
+  interface Window {
+    /** Set by the desktop app's preload script: the IPC contract. Absent in a browser. */
+    tidemark?: DesktopBridge;
+  }
+}
 
 function startingToken(): string | undefined {
   return initToken(window.location, window.sessionStorage, (rest) => {
@@ -17,15 +26,17 @@ function startingToken(): string | undefined {
 }
 
 /**
- * The app: theme (light/dark/OS), server state, the transport. `transport` is for the Electron
- * window (IPC) and tests; the browser gets the HTTP + SSE one with the token from the sign-in URL.
+ * The app: theme (light/dark/OS), server state, the transport: IPC in the desktop window (the
+ * preload put the contract on `window.tidemark`), else HTTP + SSE with the token from the
+ * sign-in URL; tests pass their own.
  */
 export function App({ transport: given }: { transport?: Transport }) {
-  const tokenRef = useRef<string | undefined>(given ? undefined : startingToken());
+  const bridge = given ? undefined : window.tidemark;
+  const tokenRef = useRef<string | undefined>(given || bridge ? undefined : startingToken());
   const [refused, setRefused] = useState<string | undefined>();
   const transport = useMemo(
-    () => given ?? new HttpTransport({ getToken: () => tokenRef.current, onUnauthorized: (m) => setRefused(m) }),
-    [given],
+    () => given ?? (bridge ? new IpcTransport(bridge) : new HttpTransport({ getToken: () => tokenRef.current, onUnauthorized: (m) => setRefused(m) })),
+    [given, bridge],
   );
   const queryClient = useMemo(
     () =>

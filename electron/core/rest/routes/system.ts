@@ -1,5 +1,7 @@
 /** ABS system endpoints: root, health, readiness, version and Prometheus metrics. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appRoot } from '../../app-root.js';
 import { z } from 'zod';
 import { TOOL_VERSION } from '../../version.js';
 import { VersionSchema } from '../../../../shared/schemas/rest.js';
@@ -12,10 +14,10 @@ const STARTED = new Date().toISOString();
 function commit(): string {
   if (process.env.TIDEMARK_COMMIT) return process.env.TIDEMARK_COMMIT;
   try {
-    const root = new URL('../../../../', import.meta.url);
-    const head = readFileSync(new URL('.git/HEAD', root), 'utf8').trim();
+    const git = join(appRoot(), '.git');
+    const head = readFileSync(join(git, 'HEAD'), 'utf8').trim();
     if (!head.startsWith('ref: ')) return head.slice(0, 12);
-    return readFileSync(new URL(`.git/${head.slice(5)}`, root), 'utf8').trim().slice(0, 12);
+    return readFileSync(join(git, head.slice(5)), 'utf8').trim().slice(0, 12);
   } catch {
     return 'unknown';
   }

@@ -6,12 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appRoot } from '../../app-root.js';
 import type { RouteModule } from '../context.js';
 import { apiError, sendError } from '../errors.js';
 
-/** dist/renderer of this checkout (electron/core/rest/routes → four levels up). */
-export const UI_DIR = fileURLToPath(new URL('../../../../dist/renderer/', import.meta.url));
+/** dist/renderer/ of this package (the same from the sources, the CLI build or the app bundle). */
+export const UI_DIR = join(appRoot(), 'dist', 'renderer') + sep;
 export const UI_PREFIX = '/ui/';
 
 const TYPES: Record<string, string> = {
@@ -25,6 +25,10 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
+
+export function contentTypeOf(path: string): string {
+  return TYPES[extname(path)] ?? 'application/octet-stream';
+}
 
 /** The file a request path names inside the bundle, or undefined when it would leave it. */
 export function bundlePath(root: string, urlPath: string): string | undefined {
@@ -49,7 +53,7 @@ export function uiRoutes(dir = UI_DIR): RouteModule {
           const body = await readFile(path);
           // Hashed asset names never change; index.html must always be fetched again.
           void reply
-            .header('content-type', TYPES[extname(path)] ?? 'application/octet-stream')
+            .header('content-type', contentTypeOf(path))
             .header('cache-control', path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
             .header('x-content-type-options', 'nosniff')
             .send(body);

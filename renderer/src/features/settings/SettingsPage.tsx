@@ -7,6 +7,7 @@ import { keys, useSchedule } from '../../api/queries.js';
 import { errorText, PageHeader } from '../../components/common.js';
 import { saveToken } from '../../app/auth.js';
 import { ProfilesPanel } from './ProfilesPanel.js';
+import { DesktopPanel } from './DesktopPanel.js';
 
 function currentToken(): string {
   return typeof window === 'undefined' ? '' : (window.sessionStorage.getItem('tidemark.token') ?? '');
@@ -25,6 +26,8 @@ export function SettingsPage() {
   const origin = window.location.origin;
   const port = window.location.port || (window.location.protocol === 'https:' ? '443' : '80');
   const paused = schedule.data?.some((s) => s.globallyPaused) ?? false;
+  // In the desktop window the REST API is the localhost server the Desktop panel controls.
+  const inDesktop = window.tidemark !== undefined;
 
   return (
     <div>
@@ -66,6 +69,7 @@ export function SettingsPage() {
           </Group>
         </Paper>
 
+        {!inDesktop && (
         <Paper withBorder p="lg" radius="md">
           <Title order={2} size="h4" mb="sm">
             REST API
@@ -105,6 +109,9 @@ export function SettingsPage() {
             </Group>
           </Stack>
         </Paper>
+        )}
+
+        <DesktopPanel inDesktop={inDesktop} />
 
         <ProfilesPanel />
       </Stack>
