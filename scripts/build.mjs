@@ -1,4 +1,5 @@
-// `npm run build`: the renderer's production bundle into dist/renderer/ (vite), then its size.
+// `npm run build`: the renderer's production bundle into dist/renderer/ (vite) and its size, then
+// the desktop app's main process and preload into dist/main/ (scripts/build-desktop.mjs).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -31,3 +32,9 @@ for (const f of files(out).sort()) {
   gz += g;
 }
 console.log(`bundle: ${relative(root, out)}/ — ${kb(total)} (${kb(gz)} gzipped) in ${files(out).length} files`);
+
+const desktop = await new Promise((resolve) => {
+  const child = spawn(process.execPath, [join(root, 'scripts', 'build-desktop.mjs')], { cwd: root, stdio: 'inherit' });
+  child.on('exit', (c, signal) => resolve(signal ? 1 : (c ?? 1)));
+});
+if (desktop !== 0) process.exit(desktop);
