@@ -67,7 +67,7 @@ export function DesktopPanel({ inDesktop }: { inDesktop: boolean }) {
               Scripts reach it at <Code>http://127.0.0.1:{saved.data['rest-port']}</Code> with the token from the data folder's <Code>api-token</Code> file.
             </Text>
             <Group gap="xs" wrap="nowrap" align="flex-start">
-              <Code block style={{ flex: 1 }}>
+              <Code block style={{ flex: 1, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
                 {desktopCurl(saved.data['rest-port'])}
               </Code>
               <Button

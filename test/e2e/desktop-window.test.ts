@@ -1,0 +1,157 @@
+/**
+ * The desktop window's UI without Electron: the built renderer in Debian's Chromium, served with
+ * the app scheme's answers (resolveAppResource: the bundle's files and the strict
+ * Content-Security-Policy), and `window.tidemark` — the object the preload exposes — wired to
+ * main's IPC router in this process over a real TidemarkService and the testbed. The UI runs
+ * unchanged over IPC: no sign-in, a backup started from the dashboard and followed by pushed
+ * events, the desktop settings saved into the config; and the CSP blocks nothing the UI needs.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Aerospike from 'aerospike';
+import { chromium, type Browser } from 'playwright-core';
+import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.js';
+import { writeDataset } from '../helpers/dataset.js';
+import { IPC_CALLS } from '../../shared/ipc/channels.js';
+import { createCoreApi } from '../../electron/core/api/core-api.js';
+import { TidemarkService } from '../../electron/core/service/tidemark-service.js';
+import { createIpcRouter } from '../../electron/main/ipc/ipc-router.js';
+import { forwardEvents } from '../../electron/main/ipc/event-messages.js';
+import { resolveAppResource } from '../../electron/main/window/app-protocol.js';
+import { APP_ORIGIN } from '../../electron/main/window/security.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = new URL('../../', import.meta.url).pathname;
+const DIST = join(ROOT, 'dist', 'renderer');
+const SHOTS = join(ROOT, 'e2e', 'screenshots');
+/** Chromium cannot load a custom scheme without Electron: the same answers under a stand-in https origin. */
+const ORIGIN = 'https://tidemark.app';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium to run the desktop window test`;
+
+let tb: TestbedHandle;
+let dir: string;
+let service: TidemarkService;
+let browser: Browser | undefined;
+
+function bundleIsStale(): boolean {
+  const index = join(DIST, 'index.html');
+  if (!existsSync(index)) return true;
+  const built = statSync(index).mtimeMs;
+  const newer = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs > built));
+  return newer(join(ROOT, 'renderer')) || newer(join(ROOT, 'shared'));
+}
+
+before(async () => {
+  if (skip) return;
+  if (bundleIsStale()) assert.equal(spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status, 0);
+  mkdirSync(SHOTS, { recursive: true });
+  tb = await startTestbedWorker({ port: 0, namespaces: ['test'] });
+  const client = await Aerospike.connect({ hosts: tb.seed, log: { level: Aerospike.log.OFF } });
+  await writeDataset(client, 'test', 300);
+  await client.close();
+  dir = mkdtempSync(join(tmpdir(), 'tidemark-window-'));
+  service = await TidemarkService.open({ configPath: join(dir, 'config.json'), logStdout: false });
+  const [host, port] = tb.seed.split(':');
+  service.config.put('aerospike-clusters', 'testbed', { 'seed-nodes': [{ 'host-name': host!, port: Number(port) }] });
+  service.config.put('storage', 'local', { 'local-storage': { path: join(dir, 'backups') } });
+  service.config.put('backup-policies', 'steady', { 'records-per-second': 100 });
+  service.config.put('backup-routines', 'daily', { 'source-cluster': 'testbed', storage: 'local', 'backup-policy': 'steady', 'interval-cron': '0 0 2 * * *', namespaces: ['test'] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await service?.close();
+  await tb?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the UI over IPC: no sign-in, a backup followed live by pushed events, desktop settings saved, nothing blocked by the CSP', { skip, timeout: 180_000 }, async () => {
+  const router = createIpcRouter(createCoreApi(service, { dataDir: dir }));
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+
+  // The app scheme's answers, under the stand-in origin: the bundle's files with the CSP headers.
+  const served: string[] = [];
+  await context.route(`${ORIGIN}/**`, async (route) => {
+    const url = new URL(route.request().url());
+    const r = resolveAppResource(`${APP_ORIGIN}${url.pathname}${url.search}`, DIST + '/');
+    served.push(url.pathname);
+    if (r.status === 404) return route.fulfill({ status: 404, body: r.reason });
+    return route.fulfill({ status: 200, headers: r.headers, body: readFileSync(r.file) });
+  });
+  // Anything else (the network, http://127.0.0.1 REST) must not be asked for.
+  const elsewhere: string[] = [];
+  await context.route((u) => !u.href.startsWith(ORIGIN), (route) => {
+    elsewhere.push(route.request().url());
+    return route.abort();
+  });
+
+  // What the preload exposes, over a binding into main's router (structured clone, like IPC).
+  await context.exposeBinding('__tidemarkInvoke', (_source, name: string, input: unknown) => router.handle(name, input));
+  await context.addInitScript((names: readonly string[]) => {
+    const listeners = new Set<(e: unknown) => void>();
+    const w = window as unknown as Record<string, unknown> & { __tidemarkInvoke(n: string, i: unknown): Promise<unknown> };
+    w.__tidemarkEvent = (m: unknown) => listeners.forEach((l) => l(m));
+    w.tidemark = Object.freeze({
+      calls: Object.freeze(Object.fromEntries(names.map((n) => [n, (input: unknown) => w.__tidemarkInvoke(n, input)]))),
+      platform: 'linux',
+      onEvent(l: (e: unknown) => void) {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    });
+  }, IPC_CALLS);
+  const events: string[] = [];
+  const stop = forwardEvents(
+    (fn) => service.subscribe(fn),
+    (m) => {
+      events.push(m.type);
+      void page.evaluate((msg) => (window as unknown as { __tidemarkEvent?: (x: unknown) => void }).__tidemarkEvent?.(msg), m).catch(() => undefined);
+    },
+  );
+
+  try {
+    await page.goto(`${ORIGIN}/ui/`);
+    // Straight in: the routine from the config, no sign-in dialog.
+    await page.getByRole('button', { name: 'Back up now' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole('dialog').count(), 0, 'no sign-in in the desktop window');
+    assert.ok(served.includes('/ui/') && served.some((p) => p.endsWith('.js')), served.join(' '));
+
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    await page.locator('main').getByRole('progressbar', { name: 'progress' }).first().waitFor({ timeout: 20_000 });
+    await page.getByTestId('summary').getByText('The routine is protected').waitFor({ timeout: 60_000 });
+    assert.ok(events.includes('job-started') && events.includes('job-finished'), events.join(' '));
+    assert.equal(service.catalog.list({ routine: 'daily' }).total, 1);
+
+    // Settings: the desktop panel, no browser-only REST token card.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'Desktop app' }).waitFor();
+    assert.equal(await page.getByText('API token of this tab').count(), 0);
+    await page.getByRole('switch', { name: /Start Tidemark when I log in/ }).check();
+    await page.getByRole('textbox', { name: 'Port' }).fill('80');
+    await page.getByText('ports below 1024 need administrator rights').waitFor();
+    await page.getByRole('textbox', { name: 'Port' }).fill('9321');
+    await page.getByRole('button', { name: 'Save desktop settings' }).click();
+    await page.getByText('Desktop settings saved').waitFor();
+    assert.equal(service.config.config.tidemark?.desktop?.['start-at-login'], true);
+    assert.equal(service.config.config.service?.http?.port, 9321);
+    await page.screenshot({ path: join(SHOTS, 'desktop-settings-light.png') });
+
+    assert.deepEqual(problems.filter((p) => /Content Security Policy|Refused to/.test(p)), [], 'the CSP blocks nothing the UI does');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(elsewhere, []);
+  } finally {
+    stop();
+    await context.close();
+  }
+});
