@@ -100,7 +100,7 @@ test('the UI over IPC: no sign-in, a backup followed live by pushed events, desk
   await context.exposeBinding('__tidemarkInvoke', (_source, name: string, input: unknown) => router.handle(name, input));
   await context.addInitScript((names: readonly string[]) => {
     const listeners = new Set<(e: unknown) => void>();
-    const w = window as unknown as Record<string, unknown> & { __tidemarkInvoke(n: string, i: unknown): Promise<unknown> };
+    const w = globalThis as unknown as Record<string, unknown> & { __tidemarkInvoke(n: string, i: unknown): Promise<unknown> };
     w.__tidemarkEvent = (m: unknown) => listeners.forEach((l) => l(m));
     w.tidemark = Object.freeze({
       calls: Object.freeze(Object.fromEntries(names.map((n) => [n, (input: unknown) => w.__tidemarkInvoke(n, input)]))),
@@ -116,7 +116,7 @@ test('the UI over IPC: no sign-in, a backup followed live by pushed events, desk
     (fn) => service.subscribe(fn),
     (m) => {
       events.push(m.type);
-      void page.evaluate((msg) => (window as unknown as { __tidemarkEvent?: (x: unknown) => void }).__tidemarkEvent?.(msg), m).catch(() => undefined);
+      void page.evaluate((msg) => (globalThis as unknown as { __tidemarkEvent?: (x: unknown) => void }).__tidemarkEvent?.(msg), m).catch(() => undefined);
     },
   );
 

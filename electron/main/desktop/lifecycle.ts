@@ -23,6 +23,9 @@ export function showWindowAtStart(argv: readonly string[], wasOpenedAtLogin: boo
  * starts the app hidden. `exec` is the AppImage (APPIMAGE) or the installed binary.
  */
 export function autostartDesktopEntry(exec: string): string {
-  const quoted = `"${exec.replace(/(["`$\\])/g, '\\$1')}"`;
-  return ['[Desktop Entry]', 'Type=Application', 'Name=Tidemark', 'Comment=Aerospike backups on schedule', `Exec=${quoted} ${HIDDEN_ARG}`, 'Icon=tidemark', 'Terminal=false', 'X-GNOME-Autostart-enabled=true', ''].join('\n');
+  // Exec quoting: "…" with " ` $ \ backslash-escaped, a literal % as %%; then the spec's general
+  // string escapes (\\ \n \t \r) on top, which readers undo first.
+  const quoted = `"${exec.replace(/(["`$\\])/g, '\\$1')}"`.replace(/%/g, '%%');
+  const value = quoted.replace(/[\\\n\t\r]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r' })[c]!);
+  return ['[Desktop Entry]', 'Type=Application', 'Name=Tidemark', 'Comment=Aerospike backups on schedule', `Exec=${value} ${HIDDEN_ARG}`, 'Icon=tidemark', 'Terminal=false', 'X-GNOME-Autostart-enabled=true', ''].join('\n');
 }
