@@ -69,6 +69,7 @@ export async function run(argv: string[]): Promise<void> {
     await load(client, 'big', 0, total);
     const p = values.parallel!;
     const smallBackup = child(['backup', tb.seed, 'small', join(dir, 's'), 'none', p]);
+    const smallZstd = child(['backup', tb.seed, 'small', join(dir, 'sz'), 'zstd', p]);
     const [scan, plain, zstd] = bestOf(2, [
       ['scan', tb.seed, 'big'],
       ['backup', tb.seed, 'big', join(dir, 'p'), 'none', p],
@@ -80,6 +81,7 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`  backup, no compression         ${fmt(rate(plain))} records/s   ratio ${(rate(plain) / rate(scan)).toFixed(2)}  (target ≥ 0.85)`);
     console.log(`  backup, zstd                   ${fmt(rate(zstd))} records/s   ratio ${(rate(zstd) / rate(scan)).toFixed(2)}  (target ≥ 0.70)`);
     console.log(`  peak RSS of a backup: ${fmt(small)} records ${smallBackup.maxRssMb} MB, ${fmt(total)} records ${plain.maxRssMb} MB  ratio ${(plain.maxRssMb / smallBackup.maxRssMb).toFixed(2)}  (target ≤ 1.20, < 300 MB); peak heap ${smallBackup.heapMb} → ${plain.heapMb} MB, Buffers ${smallBackup.externalMb} → ${plain.externalMb} MB`);
+    console.log(`  peak RSS of a zstd backup: ${fmt(small)} records ${smallZstd.maxRssMb} MB, ${fmt(total)} records ${zstd.maxRssMb} MB  ratio ${(zstd.maxRssMb / smallZstd.maxRssMb).toFixed(2)}; peak heap ${smallZstd.heapMb} → ${zstd.heapMb} MB, Buffers ${smallZstd.externalMb} → ${zstd.externalMb} MB`);
   } finally {
     await client.close();
     await tb.close();

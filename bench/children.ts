@@ -4,7 +4,8 @@
  *   backup <seed> <set> <dir> <none|zstd> <parallel>  Tidemark backup of the same set
  *   rawwrite <seed> <dir> <key> <namespace>      the backup's records, decoded beforehand, written
  *                                                with the engine's record writer (the restore baseline)
- *   restore <seed> <dir> <key> <namespace>       Tidemark restore of that backup (codec detected)
+ *   restore <seed> <dir> <key> <namespace> [max-async-batches]
+ *                                                Tidemark restore of that backup (codec detected)
  * Prints one JSON line: { records, ms, cpuS, maxRssMb, … }.
  */
 import { readFileSync } from 'node:fs';
@@ -54,8 +55,8 @@ const mem = (): { maxRssMb: number; heapMb: number; externalMb: number } => ({
   externalMb: Math.round(peak.external / 1048576),
 });
 const [set, dir, compression, parallel] = rest;
-// rawwrite/restore take <storage root> <backup key> <destination namespace>.
-const [root, key, destination] = rest;
+// rawwrite/restore take <storage root> <backup key> <destination namespace> [max-async-batches].
+const [root, key, destination, maxAsyncBatches] = rest;
 
 async function scan(): Promise<number> {
   // Loaded here only: the official client's native library would add to every other workload's RSS.
@@ -117,7 +118,7 @@ async function restore(): Promise<{ records: number; ms: number }> {
   return withCluster(async (cluster) => {
     const t0 = performance.now();
     // The codec (zstd or none) is detected from the files.
-    const r = await runRestore({ cluster, storage: new LocalStorage(root!) }, { key: key! }, RestorePolicySchema.parse({ namespace: { source: 'test', destination: destination! } }), { skipVerify: true });
+    const r = await runRestore({ cluster, storage: new LocalStorage(root!) }, { key: key! }, RestorePolicySchema.parse({ namespace: { source: 'test', destination: destination! }, ...(maxAsyncBatches ? { 'max-async-batches': Number(maxAsyncBatches) } : {}) }), { skipVerify: true });
     return { records: r.stats['inserted-records'], ms: performance.now() - t0 };
   });
 }

@@ -26,6 +26,8 @@ export interface RealOptions {
   /** An existing cluster to use instead of starting one. */
   cluster?: string;
   parallel: string;
+  /** Restore only: the restore's max-async-batches (its default when absent). */
+  maxAsyncBatches?: number;
 }
 
 interface Run {
@@ -138,12 +140,12 @@ function line(label: string, runs: Run[], records: number): string {
   return `  ${label.padEnd(30)} ${(median(runs.map((r) => r.ms)) / 1000).toFixed(2).padStart(6)} s   ${(median(runs.map((r) => r.cpuS)) * perM).toFixed(2).padStart(6)} CPU-s/M   ${String(Math.max(...runs.map((r) => r.rssMb))).padStart(5)} MB peak RSS   (rounds: ${rounds} s)`;
 }
 
-function memoryLine(small: number, smallRun: Run, total: number, plain: Run[], zstd: Run[]): string {
+/** Peak RSS at both sizes, plain and zstd (flat memory: the same peak), and what it is made of. */
+function memoryLine(small: number, smallPlain: Run, smallZstd: Run, total: number, plain: Run[], zstd: Run[]): string {
   const peak = (rs: Run[], k: 'rssMb' | 'heapMb' | 'externalMb'): number => Math.max(...rs.map((r) => r[k] ?? 0));
-  return (
-    `  Tidemark peak RSS: ${fmt(small)} records ${smallRun.rssMb} MB, ${fmt(total)} records ${peak(plain, 'rssMb')} MB (ratio ${(peak(plain, 'rssMb') / smallRun.rssMb).toFixed(2)}), zstd ${peak(zstd, 'rssMb')} MB` +
-    ` (target: ratio ≤ 1.20, ≤ 150 MB); peak heap ${smallRun.heapMb} → ${peak(plain, 'heapMb')} MB, Buffers ${smallRun.externalMb} → ${peak(plain, 'externalMb')} MB`
-  );
+  const part = (label: string, s: Run, big: Run[]): string =>
+    `${label} ${s.rssMb} → ${peak(big, 'rssMb')} MB (ratio ${(peak(big, 'rssMb') / s.rssMb).toFixed(2)}; heap ${s.heapMb} → ${peak(big, 'heapMb')} MB, Buffers ${s.externalMb} → ${peak(big, 'externalMb')} MB)`;
+  return `  Tidemark peak RSS, ${fmt(small)} → ${fmt(total)} records: ${part('plain', smallPlain, plain)}, ${part('zstd', smallZstd, zstd)} (target: ratio ≤ 1.20, ≤ 150 MB)`;
 }
 
 function ratio(label: string, ours: Run[], theirs: Run[]): string {
@@ -181,7 +183,8 @@ export async function backupVsAsbackup(opts: RealOptions): Promise<void> {
         const small = Math.floor(total / 5);
         await load(s, dir, 'big', total);
         await load(s, dir, 'small', small);
-        const smallRun = tidemark(['backup', s.seed, 'small', join(dir, 's'), 'none', opts.parallel], small);
+        const smallPlain = tidemark(['backup', s.seed, 'small', join(dir, 's'), 'none', opts.parallel], small);
+        const smallZstd = tidemark(['backup', s.seed, 'small', join(dir, 'sz'), 'zstd', opts.parallel], small);
         const runs: Record<string, Run[]> = { tmPlain: [], asPlain: [], tmZstd: [], asZstd: [] };
         const asb = (zstd: boolean): Run => {
           const out = join(dir, 'asb');
@@ -208,7 +211,7 @@ export async function backupVsAsbackup(opts: RealOptions): Promise<void> {
         console.log(line('asbackup, zstd', runs.asZstd!, total));
         console.log(ratio('plain', runs.tmPlain!, runs.asPlain!));
         console.log(ratio('zstd', runs.tmZstd!, runs.asZstd!));
-        console.log(memoryLine(small, smallRun, total, runs.tmPlain!, runs.tmZstd!));
+        console.log(memoryLine(small, smallPlain, smallZstd, total, runs.tmPlain!, runs.tmZstd!));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -230,12 +233,13 @@ export async function restoreVsAsrestore(opts: RealOptions): Promise<void> {
           ['plain', 'big', []],
           ['zstd', 'big', ['-z', 'zstd']],
           ['small', 'small', []],
+          ['smallz', 'small', ['-z', 'zstd']],
         ] as const) {
           tool(ASBACKUP, ['-h', s.host, '-p', String(s.port), '-n', 'test', '-s', set, '-d', join(dir, name), ...extra]);
         }
         const tm = async (key: string, n: number): Promise<Run> => {
           await truncate(s, 'bar');
-          const r = tidemark(['restore', s.seed, dir, key, 'bar'], n);
+          const r = tidemark(['restore', s.seed, dir, key, 'bar', ...(opts.maxAsyncBatches ? [String(opts.maxAsyncBatches)] : [])], n);
           return r;
         };
         const asr = async (key: string, zstd: boolean): Promise<Run> => {
@@ -245,7 +249,8 @@ export async function restoreVsAsrestore(opts: RealOptions): Promise<void> {
           if (n !== total) throw new Error(`asrestore left ${n} records in bar, expected ${total}`);
           return r;
         };
-        const smallRun = await tm('small', small);
+        const smallPlain = await tm('small', small);
+        const smallZstd = await tm('smallz', small);
         const runs: Record<string, Run[]> = { tmPlain: [], asPlain: [], tmZstd: [], asZstd: [] };
         for (let r = 0; r < opts.rounds; r++) {
           runs.tmPlain!.push(await tm('plain', total));
@@ -253,14 +258,17 @@ export async function restoreVsAsrestore(opts: RealOptions): Promise<void> {
           runs.tmZstd!.push(await tm('zstd', total));
           runs.asZstd!.push(await asr('zstd', true));
         }
-        console.log(`restore vs asrestore: real Aerospike ${opts.cluster ? `at ${opts.cluster}` : `(${nodes} node${nodes > 1 ? 's' : ''})`}, ${fmt(total)} records (asbackup's files), medians of ${opts.rounds} interleaved rounds`);
+        console.log(
+          `restore vs asrestore: real Aerospike ${opts.cluster ? `at ${opts.cluster}` : `(${nodes} node${nodes > 1 ? 's' : ''})`}, ${fmt(total)} records (asbackup's files), medians of ${opts.rounds} interleaved rounds` +
+            (opts.maxAsyncBatches ? `, Tidemark max-async-batches ${opts.maxAsyncBatches}` : ''),
+        );
         console.log(line('Tidemark restore, plain', runs.tmPlain!, total));
         console.log(line('asrestore, plain', runs.asPlain!, total));
         console.log(line('Tidemark restore, zstd', runs.tmZstd!, total));
         console.log(line('asrestore, zstd', runs.asZstd!, total));
         console.log(ratio('plain', runs.tmPlain!, runs.asPlain!));
         console.log(ratio('zstd', runs.tmZstd!, runs.asZstd!));
-        console.log(memoryLine(small, smallRun, total, runs.tmPlain!, runs.tmZstd!));
+        console.log(memoryLine(small, smallPlain, smallZstd, total, runs.tmPlain!, runs.tmZstd!));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

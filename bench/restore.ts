@@ -4,7 +4,8 @@
  * Otherwise, or with `--testbed`: restore throughput against the engine's own record writer
  * writing the same records (decoded beforehand) on the testbed, measured in the same run, plus
  * the restore's peak RSS at two sizes. `--records N` (default 1,000,000; the small size is N/5),
- * `--rounds N` (real server: 3).
+ * `--rounds N` (real server: 3), `--max-async-batches N` (real server: the restore's, default
+ * its own default).
  */
 import Aerospike from 'aerospike';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,13 +44,21 @@ function benchDir(): string {
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { records: { type: 'string', default: '1000000' }, nodes: { type: 'string' }, cluster: { type: 'string' }, rounds: { type: 'string', default: '3' }, testbed: { type: 'boolean', default: false } },
+    options: {
+      records: { type: 'string', default: '1000000' },
+      nodes: { type: 'string' },
+      cluster: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+      testbed: { type: 'boolean', default: false },
+      'max-async-batches': { type: 'string' },
+    },
   });
   // A real server (given, or started from ../shared/aerospike/) and asrestore, unless told otherwise.
   const unavailable = values.cluster ? null : values.testbed ? '--testbed was given' : realServerUnavailable();
   if (unavailable === null) {
     const nodes = values.nodes ? [Number(values.nodes)] : [1, 3];
-    await restoreVsAsrestore({ records: Number(values.records), rounds: Number(values.rounds), nodes, parallel: '4', ...(values.cluster ? { cluster: values.cluster } : {}) });
+    const mab = values['max-async-batches'];
+    await restoreVsAsrestore({ records: Number(values.records), rounds: Number(values.rounds), nodes, parallel: '4', ...(values.cluster ? { cluster: values.cluster } : {}), ...(mab ? { maxAsyncBatches: Number(mab) } : {}) });
     return;
   }
   console.log(`no real Aerospike server (${unavailable}): testbed baselines only`);

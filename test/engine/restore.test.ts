@@ -106,7 +106,7 @@ describe('restore engine', () => {
       startTestbedWorker({
         port: 0,
         nodes: 2,
-        namespaces: ['test', 'bar', 'gen', 'rep', 'upd', 'uniq', 'ttl', 'sets', 'bins', 'none', 'noidx', 'tps', 'p1', 'p2', 'p3', 'expsrc', 'exp'],
+        namespaces: ['test', 'bar', 'gen', 'rep', 'upd', 'uniq', 'ttl', 'sets', 'bins', 'none', 'noidx', 'tps', 'p1', 'p2', 'p3', 'p4', 'expsrc', 'exp'],
       }),
       startTestbedWorker({ port: 0, namespaces: ['test'] }),
     ]);
@@ -282,6 +282,9 @@ describe('restore engine', () => {
       ['p1', { parallel: 1, 'batch-size': 1 }],
       ['p2', { parallel: 8, 'disable-batch-writes': true }],
       ['p3', { parallel: 3, 'batch-size': 7, 'max-async-batches': 1 }],
+      // Tiny batches, several in flight, four files at once: the writer's rows and the decoders'
+      // record objects are reused many times over while other requests are still out.
+      ['p4', { parallel: 4, 'batch-size': 2, 'max-async-batches': 3 }],
     ];
     for (const [ns, policy] of variants) {
       const r = await restore(ns, policy);

@@ -161,6 +161,29 @@ describe('asb reader: forms readers accept', () => {
     assert.deepEqual(bins, [NaN, Infinity, Infinity, -Infinity, -2.5e-300, 5, 0.1, 1.7976931348623157e308]);
   });
 
+  test('decimal doubles read exactly as Number() reads them (short ones skip the text)', () => {
+    const vals = ['0', '-0', '0.000', '1.', '.5', '-.5', '007', '57.25', '-3', '123456789012345', '1234567890123456', '0.1', '0.3', '-12.5e3', '999999999999999.9', '0.000000000000001', '1e22', '12345.678901234'];
+    let x = 0x9e3779b9;
+    const rnd = (n: number): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const len = 1 + rnd(17);
+      let digits = '';
+      for (let j = 0; j < len; j++) digits += String(rnd(10));
+      const point = rnd(len + 1);
+      const text = `${rnd(2) ? '-' : ''}${digits.slice(0, point)}${point < len || rnd(2) ? '.' : ''}${digits.slice(point)}`;
+      if (/^-?\.?$/.test(text)) continue;
+      vals.push(text);
+    }
+    const text = HEAD + REC + `+ b ${vals.length}\n` + vals.map((v, i) => `- D d${i} ${v}\n`).join('');
+    const bins = decodeAll(Buffer.from(text)).records[0]!.bins.map((b) => b.data.readDoubleBE(0));
+    vals.forEach((v, i) => assert.ok(Object.is(bins[i], Number(v)), `${v}: read ${bins[i]}, Number() gives ${Number(v)}`));
+  });
+
   test('a file ending after the meta lines is an empty backup', () => {
     const got = decodeAll(Buffer.from('Version 3.1\n# namespace test\n# first-file\n'));
     assert.deepEqual(got, { headers: [{ version: '3.1', namespace: 'test', firstFile: true }], sindexes: [], udfs: [], records: [] });

@@ -10,7 +10,7 @@ import {
   encodeAsbSecondaryIndex,
   encodeAsbUdf,
 } from '../../electron/core/format/asb-writer.js';
-import { formatDoubleG17, parseDoubleText } from '../../electron/core/format/c-double-format.js';
+import { DOUBLE_G17_MAX_CHARS, formatDoubleG17, parseDoubleText, writeDoubleG17, writeWholeDigits } from '../../electron/core/format/c-double-format.js';
 import { Particle, type BackupRecord, type Bin } from '../../electron/core/model/record.js';
 import { collect, PLAIN_FILE, variantFiles } from './fixtures.js';
 
@@ -98,6 +98,64 @@ describe('%.17g doubles', () => {
       assert.ok(Object.is(back.value, v), `parses back to ${String(v)}`);
     });
   }
+  test('writeDoubleG17 writes the same text as formatDoubleG17 (fast paths and fallback)', () => {
+    const buf = Buffer.alloc(64);
+    const check = (v: number, negativeNan = false): void => {
+      buf.fill(0xff);
+      const end = writeDoubleG17(buf, 3, v, negativeNan);
+      const want = formatDoubleG17(v, negativeNan);
+      assert.equal(buf.toString('latin1', 3, end), want, `for ${String(v)}`);
+      assert.ok(end - 3 <= DOUBLE_G17_MAX_CHARS);
+      assert.equal(buf[2], 0xff, 'nothing before the position');
+      assert.equal(buf[end], 0xff, 'nothing after the returned position');
+    };
+    for (const [v] of cases) check(v);
+    check(NaN, true);
+    // Whole numbers, halves, quarters and other short binary fractions around every digit count.
+    for (let e = 0; e <= 17; e++) {
+      for (const base of [10 ** e, 10 ** e - 1, 2 ** (e * 3), 10 ** e + 1]) {
+        for (const frac of [0, 0.5, 0.25, 0.125, 0.375, 0.0625, 2 ** -10, 2 ** -22, 2 ** -23, 0.1]) {
+          check(base + frac);
+          check(-(base + frac));
+          check((base + frac) / 1024);
+          check(frac / 3 + base);
+        }
+      }
+    }
+    for (let i = 0; i < 1000; i++) {
+      check(i * 0.5);
+      check(i / 8 - 20);
+      check(i * 0.001);
+    }
+    // Random bit patterns (every exponent range, subnormals included) and random dyadic values.
+    let x = 0x12345678;
+    const rnd = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    const bits = Buffer.alloc(8);
+    for (let i = 0; i < 20000; i++) {
+      bits.writeUInt32BE(rnd(), 0);
+      bits.writeUInt32BE(rnd(), 4);
+      check(bits.readDoubleBE(0));
+      check((rnd() % 1_000_000) / 2 ** (rnd() % 30));
+      check(rnd() * 2 ** 21 + (rnd() % 8) / 8);
+    }
+  });
+
+  test('writeWholeDigits writes every digit count exactly', () => {
+    const buf = Buffer.alloc(32);
+    for (let e = 0; e < 16; e++) {
+      for (const n of [10 ** e, 10 ** e - 1, 10 ** e + 7, 2 ** 53, 2 ** 53 + 2, 9999999999999998]) {
+        if (n < 0 || n >= 1e16) continue;
+        const end = writeWholeDigits(buf, 1, n);
+        assert.equal(buf.toString('latin1', 1, end), String(n));
+      }
+    }
+  });
+
   test('negative NaN bits print as -nan', () => {
     assert.equal(formatDoubleG17(NaN, true), '-nan');
     const rec = sample([{ name: 'd', type: Particle.FLOAT, data: Buffer.from('fff8000000000001', 'hex') }]);
@@ -152,6 +210,22 @@ describe('asb writer forms', () => {
     { name: 'geo', type: Particle.GEOJSON, data: Buffer.from('{"type":"Point","coordinates":[1,2]}') },
     { name: 'ü', type: Particle.STRING, data: Buffer.alloc(0) },
   ];
+
+  test('integer bins of every width and range print as their exact decimal value', () => {
+    const values: bigint[] = [0n, 1n, -1n, 9n, 10n, -10n, 2n ** 31n, -(2n ** 31n), 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n), -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+    for (let e = 0n; e < 19n; e++) values.push(10n ** e, 10n ** e - 1n, -(10n ** e), -(10n ** e) + 1n);
+    for (const v of values) {
+      const text = encodeAsbRecord(sample([{ name: 'i', type: Particle.INTEGER, data: int(v) }])).toString('latin1');
+      assert.ok(text.endsWith(`\n- I i ${v}\n`), `${v}: ${text.slice(-40)}`);
+      for (let n = 1; n < 8; n++) {
+        // Shorter particles sign-extend.
+        const data = int(v).subarray(8 - n);
+        const want = BigInt.asIntN(n * 8, v);
+        const t = encodeAsbRecord(sample([{ name: 'i', type: Particle.INTEGER, data }])).toString('latin1');
+        assert.ok(t.endsWith(`\n- I i ${want}\n`), `${v} in ${n} bytes: ${t.slice(-40)}`);
+      }
+    }
+  });
 
   test('the exact text of every bin form', () => {
     const text = encodeAsbRecord(sample(allBins.slice(0, 8), { key: { type: 'int', value: -1n }, set: 'my set' })).toString('latin1');

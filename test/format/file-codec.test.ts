@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
-import { AsbParseError } from '../../electron/core/format/asb-reader.js';
+import { AsbParseError, readAsbEncodedBatches, type AsbWireItem } from '../../electron/core/format/asb-reader.js';
+import { decodeEncodedRecord } from '../../electron/core/aerospike/record-writer.js';
+import { Particle } from '../../electron/core/model/record.js';
+import type { EncodedRecord } from '../../electron/core/wire/encoded-record.js';
 import { encodeAsbHeader, encodeAsbRecord } from '../../electron/core/format/asb-writer.js';
 import { keyHashFromPemFile } from '../../electron/core/format/encryption-key.js';
 import {
@@ -13,6 +16,7 @@ import {
   encodeFileStream,
   guessOuterLayer,
   readAsbFile,
+  readAsbFileEncodedBatches,
   type FileCodecOptions,
 } from '../../electron/core/format/file-codec.js';
 import { ZSTD_MAGIC, ZstdStreamError } from '../../electron/core/format/zstd-stream.js';
@@ -152,5 +156,59 @@ describe('files written by our pipeline', () => {
 
   test('chainStreams with no layers passes the source through', async () => {
     assert.ok((await readAll(chainStreams([plain.subarray(0, 10), plain.subarray(10)], []))).equals(plain));
+  });
+});
+
+describe('the restore hot path reads zstd files itself', () => {
+  /** Every item of a file in the encoded form, records as their bytes and fields. */
+  async function encodedItems(batches: AsyncIterable<AsbWireItem[]>): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for await (const batch of batches) {
+      for (const item of batch) {
+        if (item.kind !== 'encoded') out.push(item);
+        else {
+          const { buf, start, keyEnd, setEnd, end, ...fields } = item;
+          out.push({ ...fields, bytes: Buffer.from(buf.subarray(start, end)).toString('hex'), keyEnd: keyEnd - start, setEnd: setEnd - start });
+        }
+      }
+    }
+    return out;
+  }
+
+  test('zstd variants give the same items as the stream stages, in any chunking', async () => {
+    for (const v of VARIANTS.filter((x) => VARIANT_CODEC[x].compression === 'zstd')) {
+      for (const f of variantFiles(v)) {
+        const codec = { ...VARIANT_CODEC[v], key: keyHash };
+        const want = await encodedItems(readAsbEncodedBatches(decodeFileStream(createReadStream(f), codec), { file: 'x' }));
+        assert.ok(want.length > 10, `${v}: ${want.length} items`);
+        for (const highWaterMark of [1, 333, 65536]) {
+          const got = await encodedItems(readAsbFileEncodedBatches(createReadStream(f, { highWaterMark }), codec, { file: 'x' }));
+          assert.deepEqual(got, want, `${v} in reads of ${highWaterMark} bytes`);
+        }
+      }
+    }
+  });
+
+  test('a value longer than the merge buffers, across many decompressed blocks', async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024 + 17, 'a');
+    const rec = encodeAsbRecord({ namespace: 'test', digest: Buffer.alloc(20, 3), set: 's', key: null, generation: 1, voidTime: 0, bins: [{ name: 'v', type: Particle.STRING, data: big }] });
+    const text = Buffer.concat([encodeAsbHeader({ namespace: 'test', firstFile: true }), rec, rec]);
+    const z = await readAll(encodeFileStream([text], { compression: 'zstd', encryption: 'none' }));
+    const records: AsbWireItem[] = [];
+    for await (const batch of readAsbFileEncodedBatches([z], { compression: 'zstd', encryption: 'none' }, { file: 'big.asb' })) records.push(...batch.filter((i) => i.kind === 'encoded'));
+    assert.equal(records.length, 2);
+    for (const r of records) {
+      const d = decodeEncodedRecord(r as EncodedRecord);
+      assert.ok(d.bins[0]!.data.equals(big));
+    }
+  });
+
+  test('errors name the file: not zstd, cut inside a frame, empty', async () => {
+    const codec = { compression: 'zstd', encryption: 'none' } as const;
+    const read = async (bytes: Buffer[]): Promise<unknown> => encodedItems(readAsbFileEncodedBatches(bytes, codec, { file: 'e.asb' }));
+    await assert.rejects(read([plain]), /^ZstdStreamError: e\.asb: zstd decompression failed: .* \(not zstd data, or wrong encryption key\?\)$/);
+    const z = readFileSync(variantFiles('zstd')[0]!);
+    await assert.rejects(read([z.subarray(0, z.length - 20)]), /e\.asb: zstd data ends inside a frame/);
+    await assert.rejects(read([]), /e\.asb: zstd data is empty/);
   });
 });

@@ -7,7 +7,7 @@ import { N_PARTITIONS } from '../wire/digest.js';
 import { authenticate, login, passwordCredential } from './admin.js';
 import { AerospikeError, ClientCode } from './errors.js';
 import { parsePeers, parseReplicas } from './peers.js';
-import { WireConnection } from './wire-connection.js';
+import { MAX_POOLED_BYTES, WireConnection } from './wire-connection.js';
 
 export interface HostAddress {
   host: string;
@@ -69,6 +69,11 @@ export class AerospikeCluster {
   private readonly credential: string | undefined;
   private readonly connectTimeoutMs: number;
   private readonly maxIdle: number;
+  /**
+   * Recycled response bodies of connections that went idle, for the next connection acquired:
+   * a scan moving from node to node takes its buffers along instead of leaving them behind.
+   */
+  private spareBodies: Buffer[] = [];
   build = '';
   private closed = false;
 
@@ -165,15 +170,29 @@ export class AerospikeCluster {
 
   async acquire(node: ClusterNode): Promise<WireConnection> {
     if (this.closed) throw new AerospikeError('cluster connection is closed', ClientCode.CANCELLED);
-    while (node.idle.length > 0) {
+    let conn: WireConnection | undefined;
+    while (!conn && node.idle.length > 0) {
       const c = node.idle.pop()!;
-      if (c.usable) return c;
-      c.close();
+      if (c.usable) conn = c;
+      else c.close();
     }
-    return (await this.open(node.address)).conn;
+    conn ??= (await this.open(node.address)).conn;
+    if (this.spareBodies.length) this.spareBodies = conn.adoptPool(this.spareBodies);
+    return conn;
   }
 
   release(node: ClusterNode, conn: WireConnection): void {
+    // Its bodies go to the next connection acquired; beyond what one connection keeps, to the GC.
+    const bodies = conn.takePool();
+    if (!this.closed) {
+      let bytes = 0;
+      for (const b of this.spareBodies) bytes += b.length;
+      for (const b of bodies) {
+        if (bytes + b.length > MAX_POOLED_BYTES) continue;
+        this.spareBodies.push(b);
+        bytes += b.length;
+      }
+    }
     if (!this.closed && conn.usable && node.idle.length < this.maxIdle) {
       conn.setSocketTimeout(0);
       node.idle.push(conn);
@@ -208,5 +227,6 @@ export class AerospikeCluster {
   close(): void {
     this.closed = true;
     for (const n of this.nodes) for (const c of n.idle.splice(0)) c.close();
+    this.spareBodies = [];
   }
 }

@@ -95,11 +95,12 @@ function buildRequest(o: PartitionScanOptions, parts: PartitionState[]): Buffer 
 
 /**
  * The records of one scan response: `starts` are the offsets of their messages in `body`
- * (read them with a WireRecordView).
+ * (read them with a WireRecordView). With `reuseBuffers`, `starts` is reused for the next
+ * frame too.
  */
 export interface RecordFrame {
   body: Buffer;
-  starts: number[];
+  starts: Int32Array;
 }
 
 /**
@@ -205,11 +206,13 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
     conn.setSocketTimeout(o.socketTimeoutMs ?? 30000);
     await conn.send(buildRequest(o, parts));
     const view = new WireRecordView();
+    // Record offsets, grown as needed; a frame gets a view of them (reused) or a copy.
+    let offsets = new Int32Array(1024);
     for (;;) {
       const frame = await conn.next();
       if (frame.type !== ProtoType.MESSAGE) throw new AerospikeError(`unexpected proto type ${frame.type} in a scan`, ClientCode.PROTOCOL);
       const b = frame.body;
-      const starts: number[] = [];
+      let count = 0;
       const lastDigestAt = new Map<PartitionState, number>();
       let p = 0;
       let last = false;
@@ -235,14 +238,19 @@ async function* scanNode(cluster: AerospikeCluster, node: ClusterNode, o: Partit
           break;
         }
         if (o.signal?.aborted) throw new AerospikeError('scan cancelled', ClientCode.CANCELLED);
-        starts.push(p);
+        if (count === offsets.length) {
+          const grown = new Int32Array(offsets.length * 2);
+          grown.set(offsets);
+          offsets = grown;
+        }
+        offsets[count++] = p;
         p = view.parse(b, p);
         const state = byPid.get(partitionIdAt(b, view.digestStart));
         if (state) lastDigestAt.set(state, view.digestStart);
       }
       keepDigests(b, lastDigestAt);
       clean = last;
-      if (starts.length) yield { body: b, starts };
+      if (count) yield { body: b, starts: o.reuseBuffers ? offsets.subarray(0, count) : offsets.slice(0, count) };
       if (last) return;
       if (o.reuseBuffers) conn.recycle(b);
     }

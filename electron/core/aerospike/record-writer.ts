@@ -104,6 +104,14 @@ export interface RecordWriterOptions {
    * the first failure makes `flush()` (and later `write()` calls) reject.
    */
   onRecordError?: (err: AerospikeError, record: BackupRecord) => void;
+  /**
+   * Gets each EncodedRecord given to `writeEncoded()` back once the writer is done with it (its
+   * request settled), for the caller to fill in again (an AsbDecoder's `recordPool`). The
+   * caller must not use the object otherwise after handing it over. Not called for records
+   * the writer did not queue (expired, no bins), nor for those of a request that failed
+   * unexpectedly.
+   */
+  releaseEncoded?: (record: EncodedRecord) => void;
 }
 
 export interface RecordWriterStats {
@@ -133,6 +141,8 @@ const EMPTY = Buffer.alloc(0);
 const NO_RESULT = -1;
 /** A node's buffer is sent once its rows reach this many bytes, whatever `batchSize` says. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** Larger batch request buffers are left to the GC rather than kept for reuse. */
+const MAX_POOLED_REQUEST = 1024 * 1024;
 
 /** Row answers worth another attempt: transient server states (wire protocol §13). */
 function retryableCode(code: number): boolean {
@@ -159,7 +169,12 @@ interface Row {
   lastError?: AerospikeError;
   /** Deadline from `totalTimeoutMs`, set at the first send; 0 = none. */
   deadline: number;
+  /** `enc` came from the caller (`writeEncoded`), and goes back through `releaseEncoded`. */
+  callerEnc: boolean;
 }
+
+/** Rows kept for reuse: a batch's rows are free again once its request settled. */
+const MAX_FREE_ROWS = 8192;
 
 export function keyFieldData(key: UserKey): Buffer {
   switch (key.type) {
@@ -271,6 +286,10 @@ export class RecordWriter {
   /** Run on abort, after `abortGraceMs`: close the connections whose answers are awaited. */
   private readonly onAbortClose = new Set<() => void>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Batch request buffers the socket is done with, for the next requests (see buildBatch). */
+  private readonly requestBuffers: Buffer[] = [];
+  private readonly freeRows: Row[] = [];
+  private readonly ownRequestBuffers = new WeakSet<ArrayBufferLike>();
   private readonly slotWaiters: Array<() => void> = [];
   private readonly batchSize: number;
   private readonly maxAsync: number;
@@ -362,7 +381,7 @@ export class RecordWriter {
     this.checkUsable();
     this.counters.records++;
     // A bin filter needs the bin names: take the decoded path (rare: only with a bin list).
-    const row = this.bins ? this.prepare(decodeEncodedRecord(e)) : this.prepareRow(e, null, e.nOps);
+    const row = this.bins ? this.prepare(decodeEncodedRecord(e)) : this.prepareRow(e, null, e.nOps, true);
     if (!row) return undefined;
     return this.queue(row);
   }
@@ -454,7 +473,7 @@ export class RecordWriter {
   }
 
   /** TTL and counting; null when the record is not to be written (counted as expired or ignored). */
-  private prepareRow(enc: EncodedRecord | null, record: BackupRecord | null, nOps: number): Row | null {
+  private prepareRow(enc: EncodedRecord | null, record: BackupRecord | null, nOps: number, callerEnc = false): Row | null {
     const voidTime = enc ? enc.voidTime : record!.voidTime;
     let ttl = TTL_NEVER;
     if (voidTime !== 0) {
@@ -469,9 +488,33 @@ export class RecordWriter {
       this.counters.ignored++;
       return null;
     }
-    const row: Row = { record, enc, pid: partitionIdAt(enc.buf, enc.start), ttl, size: 0, retries: 0, inDoubt: false, deadline: 0 };
+    // Rows of settled requests are reused: a restore would otherwise allocate one per record.
+    let row = this.freeRows.pop();
+    if (row) {
+      row.record = record;
+      row.enc = enc;
+      row.pid = partitionIdAt(enc.buf, enc.start);
+      row.ttl = ttl;
+      row.retries = 0;
+      row.inDoubt = false;
+      row.lastError = undefined;
+      row.deadline = 0;
+      row.callerEnc = callerEnc;
+    } else row = { record, enc, pid: partitionIdAt(enc.buf, enc.start), ttl, size: 0, retries: 0, inDoubt: false, lastError: undefined, deadline: 0, callerEnc };
     row.size = this.namespaceBytes(this.targetNamespace(row)).length + enc.end - enc.start;
     return row;
+  }
+
+  /** The rows of a settled request: their records go back to the caller, the rows to reuse. */
+  private recycleRows(rows: Row[]): void {
+    const release = this.options.releaseEncoded;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (release && row.callerEnc) release(row.enc);
+      row.record = null;
+      row.lastError = undefined;
+      if (this.freeRows.length < MAX_FREE_ROWS) this.freeRows.push(row);
+    }
   }
 
   private async acquireSlot(): Promise<void> {
@@ -484,6 +527,9 @@ export class RecordWriter {
 
   private launch(rows: Row[]): void {
     const task: Promise<void> = this.run(rows)
+      // Settled for good: every send of these rows has finished (not so after an unexpected
+      // failure, when a request to another node may still be using them).
+      .then(() => this.recycleRows(rows))
       .catch((err: unknown) => {
         // Unexpected (a bug or a malformed answer outside the per-row paths): fail the writer.
         if (!this.isAborted) this.failure ??= err instanceof AerospikeError ? err : new AerospikeError(String((err as Error)?.message ?? err), ClientCode.PROTOCOL);
@@ -666,6 +712,8 @@ export class RecordWriter {
     read: (conn: WireConnection) => Promise<T>,
     retry: Row[],
     needRefresh: { value: boolean },
+    /** Gets the request back once the socket has written it. */
+    written?: (request: Buffer) => void,
   ): Promise<T | undefined> {
     const conn = await this.connect(node, rows, retry, needRefresh);
     if (!conn) return undefined;
@@ -679,6 +727,7 @@ export class RecordWriter {
       this.markSent(rows);
       sent = true;
       await conn.send(request);
+      written?.(request);
       const answer = await read(conn);
       this.onAbortClose.delete(onAbort);
       this.cluster.release(node, conn);
@@ -695,7 +744,15 @@ export class RecordWriter {
   }
 
   private async sendBatch(node: ClusterNode, rows: Row[], retry: Row[], needRefresh: { value: boolean }): Promise<void> {
-    const answer = await this.exchange(node, rows, () => this.buildBatch(rows), (conn) => this.readBatchAnswer(conn, rows.length), retry, needRefresh);
+    const answer = await this.exchange(
+      node,
+      rows,
+      () => this.buildBatch(rows),
+      (conn) => this.readBatchAnswer(conn, rows.length),
+      retry,
+      needRefresh,
+      (request) => this.keepRequestBuffer(request),
+    );
     if (!answer) return;
     const { codes, last } = answer;
     for (let i = 0; i < rows.length; i++) {
@@ -768,7 +825,7 @@ export class RecordWriter {
     // Sized up front (38 bytes of row header, three field headers), so rows are written by hand.
     let size = 64;
     for (const r of rows) size += 38 + 15 + r.size;
-    const w = new BufferWriter(size);
+    const w = new BufferWriter(size, this.requestBuffer(size));
     const at = beginProto(w);
     writeMsgHeader(w, { info1: Info1.BATCH_INDEX, transactionTtl: this.totalTimeoutMs }, 1, 0);
     const fieldAt = w.reserve(5);
@@ -808,6 +865,33 @@ export class RecordWriter {
     return w.view();
   }
 
+  /**
+   * A buffer for a batch request of `size` bytes: one a sent request left behind, or a new one
+   * (rounded up, so batches of slightly different sizes share buffers). Batch requests are
+   * about as large as their records; without reuse a restore would leave one per batch to the GC.
+   */
+  private requestBuffer(size: number): Buffer {
+    const pool = this.requestBuffers;
+    for (let i = pool.length - 1; i >= 0; i--) {
+      if (pool[i]!.length >= size) {
+        const b = pool[i]!;
+        pool[i] = pool[pool.length - 1]!;
+        pool.pop();
+        return b;
+      }
+    }
+    const b = Buffer.allocUnsafeSlow(Math.ceil((size + (size >> 3)) / 4096) * 4096);
+    if (b.length <= MAX_POOLED_REQUEST) this.ownRequestBuffers.add(b.buffer);
+    return b;
+  }
+
+  private keepRequestBuffer(request: Buffer): void {
+    // Only buffers requestBuffer() made (a request that outgrew one is a different buffer), up to one per slot.
+    const whole = request.buffer;
+    if (!this.ownRequestBuffers.has(whole) || this.requestBuffers.length >= this.maxAsync) return;
+    this.requestBuffers.push(Buffer.from(whole, 0, whole.byteLength));
+  }
+
   /** A single-record put (wire protocol §8). */
   private buildSingle(r: Row): Buffer {
     const e = r.enc;
@@ -827,9 +911,13 @@ export class RecordWriter {
   }
 }
 
-/** Copies `src[start, end)` to `dst[at]` (short ranges by hand: cheaper than a native call); returns the end. */
+/**
+ * Copies `src[start, end)` to `dst[at]`; returns the end. Ranges up to a few hundred bytes (a
+ * record's operations, typically) are copied by hand: Buffer#copy of a range allocates a view
+ * per call, which at a million records a run is what fills the young generation.
+ */
 function copyRange(src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
-  if (end - start <= 32) {
+  if (end - start <= 256) {
     let o = at;
     for (let i = start; i < end; i++) dst[o++] = src[i]!;
     return o;

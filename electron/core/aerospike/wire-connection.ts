@@ -17,7 +17,7 @@ const HIGH_WATER_FRAMES = 16;
  * Also pause once this many bytes are queued: a real server sends scan responses of about 1 MB,
  * and sixteen of those per connection would be most of a backup's memory.
  */
-const HIGH_WATER_BYTES = 2 * 1024 * 1024;
+const HIGH_WATER_BYTES = 1024 * 1024;
 /** Large bodies get this much headroom, so the next frame of about the same size fits a recycled one. */
 const LARGE_BODY = 256 * 1024;
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -27,9 +27,10 @@ const MIN_POOLED_BODY = 16 * 1024;
 const POOL_GRAIN = 32 * 1024;
 /**
  * Most bytes a connection keeps in recycled bodies: two of a real server's ~1 MB scan responses.
- * Every pooled connection keeps its pool, and a backup of a 3-node cluster holds a dozen.
+ * An idle connection keeps none: the cluster hands its bodies to the next connection taken from
+ * the pool (a backup of a 3-node cluster holds a dozen connections, four of them busy).
  */
-const MAX_POOLED_BYTES = 2560 * 1024;
+export const MAX_POOLED_BYTES = 2560 * 1024;
 
 export interface ConnectOptions {
   host: string;
@@ -139,6 +140,29 @@ export class WireConnection {
     }
     this.pool.push(whole);
     this.pooledBytes += whole.length;
+  }
+
+  /**
+   * Takes this connection's recycled bodies away (it keeps none): for a connection going idle,
+   * whose bodies the next busy connection can use instead.
+   */
+  takePool(): Buffer[] {
+    const out = this.pool.splice(0);
+    this.pooledBytes = 0;
+    return out;
+  }
+
+  /** Keeps what fits of `bodies` (whole buffers from takePool) for later frames; returns the rest. */
+  adoptPool(bodies: Buffer[]): Buffer[] {
+    const rest: Buffer[] = [];
+    for (const b of bodies) {
+      if (this.pooledBytes + b.length > MAX_POOLED_BYTES) rest.push(b);
+      else {
+        this.pool.push(b);
+        this.pooledBytes += b.length;
+      }
+    }
+    return rest;
   }
 
   get usable(): boolean {

@@ -155,7 +155,10 @@ async function backupNamespace(
   const files: BackupFileEntry[] = [];
   const limiter = req.bandwidth ? new RateLimiter(req.bandwidth) : undefined;
   const filter = scanFilter(req);
-  let remaining = req['max-records'] ?? Infinity;
+  // Counted only with a limit: a shared counter is a boxed number, and decrementing Infinity
+  // once per record would allocate one per record.
+  const limited = req['max-records'] !== undefined;
+  let remaining = req['max-records'] ?? 0;
   // Small file limits need small chunks, or a whole chunk lands in one file past its limit.
   const flushAt = req['file-limit'] > 0 ? Math.max(1024, Math.min(CHUNK_BYTES, Math.floor(req['file-limit'] / 4))) : CHUNK_BYTES;
 
@@ -214,11 +217,16 @@ async function backupNamespace(
     );
     const view = new WireRecordView();
     for await (const frame of frames) {
-      for (const start of frame.starts) {
-        if (remaining <= 0) break;
-        remaining--;
+      // An indexed loop: for-of over the array allocates an iterator result per record here
+      // (the loop awaits, so the optimizer cannot remove them).
+      const starts = frame.starts;
+      for (let i = 0; i < starts.length; i++) {
+        if (limited) {
+          if (remaining <= 0) break;
+          remaining--;
+        }
         const before = encoder.pending;
-        view.parse(frame.body, start);
+        view.parse(frame.body, starts[i]!);
         encoder.appendWire(view);
         chunkRecords++;
         tracker.add(1, encoder.pending - before);
@@ -231,7 +239,7 @@ async function backupNamespace(
         }
         if (encoder.pending >= flushAt) await flush();
       }
-      if (remaining <= 0) break;
+      if (limited && remaining <= 0) break;
     }
     await flush();
     if (sink) {

@@ -10,6 +10,7 @@ import { METADATA_FILE } from '../catalog/layout.js';
 import type { AsbItem, AsbParseError, AsbWireItem } from '../format/asb-reader.js';
 import { readAsbFileBatches, readAsbFileEncodedBatches, type FileCodecOptions } from '../format/file-codec.js';
 import type { BackupStorage } from '../storage/storage.js';
+import type { EncodedRecord } from '../wire/encoded-record.js';
 import type { BackupFileEntry, BackupMetadata } from '../../../shared/schemas/backup-metadata.js';
 
 export interface BackupSource {
@@ -101,8 +102,12 @@ export async function* readBackupFileEncodedBatches(
   entry?: BackupFileEntry,
   namespace?: string,
   onBadRecord?: (err: AsbParseError) => void,
+  /** EncodedRecord objects to fill in again (see AsbReaderOptions `recordPool`). */
+  recordPool?: EncodedRecord[],
 ): AsyncGenerator<AsbWireItem[]> {
-  yield* checkedFile(storage, path, entry, (tap) => readAsbFileEncodedBatches(tap, codec, { file: path, ...(namespace ? { namespace } : {}), ...(onBadRecord ? { onBadRecord } : {}) }));
+  yield* checkedFile(storage, path, entry, (tap) =>
+    readAsbFileEncodedBatches(tap, codec, { file: path, ...(namespace ? { namespace } : {}), ...(onBadRecord ? { onBadRecord } : {}), ...(recordPool ? { recordPool } : {}) }),
+  );
 }
 
 /** Streams a file through `decode`, checking its size and SHA-256 against `entry` at the end. */

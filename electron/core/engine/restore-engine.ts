@@ -18,6 +18,7 @@ import { ProgressTracker } from './progress.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { FileCodecOptions } from '../format/file-codec.js';
 import type { AsbParseError } from '../format/asb-reader.js';
+import type { EncodedRecord } from '../wire/encoded-record.js';
 
 export interface RestoreDeps {
   cluster: AerospikeCluster;
@@ -76,6 +77,8 @@ export function emptyStats(): RestoreStats {
 
 /** After a cancel, how long writes already sent may take to answer before they count as in doubt. */
 const ABORT_GRACE_MS = 500;
+/** EncodedRecord objects kept for reuse: about what a writer has in flight at its defaults, with room. */
+const MAX_POOLED_RECORDS = 8192;
 
 interface Prepared {
   source: BackupSource;
@@ -211,6 +214,12 @@ async function restoreOne(
   const tps = policy.tps ? new RecordPacer(policy.tps) : undefined;
   const sets = policy['set-list'].length ? new Set(policy['set-list']) : undefined;
   let writer: RecordWriter | undefined;
+  // EncodedRecords the writer is done with, filled in again by the file decoders: with the
+  // writer's own row reuse, a restore allocates no object per record.
+  const recordPool: EncodedRecord[] = [];
+  const releaseEncoded = (e: EncodedRecord): void => {
+    if (recordPool.length < MAX_POOLED_RECORDS) recordPool.push(e);
+  };
   const writerFor = (ns: string): RecordWriter => {
     writer ??= live.writer = new RecordWriter(cluster, {
       namespace: ns,
@@ -225,6 +234,7 @@ async function restoreOne(
       retry: { maxRetries: policy['retry-policy'].maxRetries, baseDelayMs: policy['retry-policy'].baseTimeout, multiplier: policy['retry-policy'].multiplier },
       ...(policy['bin-list'].length ? { binList: policy['bin-list'] } : {}),
       signal,
+      releaseEncoded,
       // On cancel, writes already sent may still answer briefly, so the statistics say exactly
       // what was written (what does not answer in time counts as in doubt).
       abortGraceMs: policy['socket-timeout'] > 0 ? Math.min(ABORT_GRACE_MS, policy['socket-timeout']) : ABORT_GRACE_MS,
@@ -247,8 +257,10 @@ async function restoreOne(
         }
       : undefined;
     // The hot path: records come transcoded into write operations, never as record objects.
-    for await (const batch of readBackupFileEncodedBatches(storage, file.path, p.codec, file.entry, undefined, onBadRecord)) {
-      for (const item of batch) {
+    for await (const batch of readBackupFileEncodedBatches(storage, file.path, p.codec, file.entry, undefined, onBadRecord, recordPool)) {
+      // Indexed: for-of would allocate an iterator result per record (the loop awaits).
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i]!;
         if (signal.aborted) throw new Error('cancelled');
         if (failed !== undefined) return;
         switch (item.kind) {

@@ -51,6 +51,11 @@ export interface AsbReaderOptions {
    * instead of building BackupRecords: the same checks and errors, without the objects.
    */
   encodeRecords?: boolean;
+  /**
+   * With `encodeRecords`: EncodedRecord objects the consumer is done with, filled in again
+   * instead of allocating one per record (the restore engine shares one with its writer).
+   */
+  recordPool?: EncodedRecord[];
 }
 
 export class AsbParseError extends Error {
@@ -129,6 +134,21 @@ type OtherItem = Exclude<AsbItem, { kind: 'record' }>;
 
 /** Stands for the current bin's name in hot-path error texts, so they are built only on failure. */
 const BIN_NAME = '\u0001';
+// The hot path's texts, joined once here rather than per bin.
+const WHAT_SPACE_AFTER_NAME = `bin '${BIN_NAME}': expected a space after the name`;
+const WHAT_BOOL = `bin '${BIN_NAME}': a boolean must be exactly T or F`;
+const WHAT_INTEGER_BIN = `integer in bin '${BIN_NAME}'`;
+const WHAT_DOUBLE_BIN = `double in bin '${BIN_NAME}'`;
+const WHAT_STRING_BIN = `string in bin '${BIN_NAME}'`;
+const WHAT_GEOJSON_BIN = `GeoJSON in bin '${BIN_NAME}'`;
+const WHAT_VALUE_BIN = `value of bin '${BIN_NAME}'`;
+
+/** Largest merge an encoding decoder does in its reused buffers; longer lines get their own. */
+const MAX_SCRATCH = 4 * 1024 * 1024;
+
+/** Exact powers of ten for the decimal fast path of readDouble. */
+const POW10: number[] = [];
+for (let i = 0, p = 1; i <= 22; i++, p *= 10) POW10.push(p);
 
 /** One decoded name and its bytes, so a run of records with the same name shares one string. */
 interface NameMemo {
@@ -150,12 +170,17 @@ export class AsbDecoder {
   private pos = 0;
   private pending: Buffer[] = [];
   private pendingLen = 0;
+  /** The two merge buffers of an encoding decoder (see mergeIntoScratch). */
+  private readonly scratch: Buffer[] = [EMPTY, EMPTY];
+  private scratchIndex = 0;
   private need = 1;
   /** Line number of the byte at `pos`. */
   private line = 1;
   /** Cursor inside the line being parsed. */
   private p = 0;
   private failure: AsbParseError | null = null;
+  /** Set by readDouble: whether the text was `-nan`. */
+  private negativeNan = false;
   private sink: Sink = () => {};
   private readonly onBadRecord: ((err: AsbParseError) => void) | undefined;
   /** Skipping a bad record: looking for the next line that starts one. */
@@ -196,7 +221,7 @@ export class AsbDecoder {
     this.expectNamespace = options.namespace;
     this.maxValue = options.maxValueSize ?? DEFAULT_MAX_VALUE;
     this.onBadRecord = options.onBadRecord;
-    this.wire = options.encodeRecords ? new EncodedRecordBuilder() : null;
+    this.wire = options.encodeRecords ? new EncodedRecordBuilder(undefined, options.recordPool) : null;
   }
 
   /**
@@ -213,10 +238,10 @@ export class AsbDecoder {
    * `feed` for a decoder made with `encodeRecords`: records arrive as EncodedRecords. Their bytes
    * live in slabs the decoder never writes again, so they stay valid as long as they are held.
    */
-  feedEncoded(chunk: Uint8Array, sink: WireSink): void {
+  feedEncoded(chunk: Uint8Array, sink: WireSink, transient = false): void {
     if (!this.wire) throw new Error('this decoder builds records: use feed()');
     this.wireSink = sink;
-    this.feedAny(chunk, null);
+    this.feedAny(chunk, null, transient);
   }
 
   /** `finish` for a decoder made with `encodeRecords`. */
@@ -226,14 +251,29 @@ export class AsbDecoder {
     this.finishAny(null);
   }
 
-  private feedAny(chunk: Uint8Array, sink: Sink | null): void {
+  /**
+   * `transient` (encoding decoders only): the chunk's buffer is reused by its producer once this
+   * returns, so it is copied in at once instead of being parsed in place.
+   */
+  private feedAny(chunk: Uint8Array, sink: Sink | null, transient = false): void {
     if (this.failure) throw this.failure;
     if (chunk.length === 0) return;
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.pending.push(b);
     this.pendingLen += b.length;
-    if (this.buf.length - this.pos + this.pendingLen < this.need) return;
-    this.merge();
+    const rest = this.buf.length - this.pos;
+    if (transient && rest + this.pendingLen <= MAX_SCRATCH) {
+      this.buf = this.mergeIntoScratch(rest);
+      this.pos = 0;
+      this.pending = [];
+      this.pendingLen = 0;
+      if (this.buf.length < this.need) return;
+    } else {
+      // A line longer than the merge buffers: keep a copy of a transient chunk until it is complete.
+      if (transient) this.pending[this.pending.length - 1] = Buffer.from(b);
+      if (this.buf.length - this.pos + this.pendingLen < this.need) return;
+      this.merge();
+    }
     if (sink) this.sink = sink;
     this.run();
   }
@@ -289,11 +329,27 @@ export class AsbDecoder {
   private merge(): void {
     const rest = this.buf.length - this.pos;
     if (rest === 0 && this.pending.length === 1) this.buf = this.pending[0]!;
+    else if (this.wire && rest + this.pendingLen <= MAX_SCRATCH) this.buf = this.mergeIntoScratch(rest);
     else if (rest === 0) this.buf = Buffer.concat(this.pending, this.pendingLen);
     else this.buf = Buffer.concat([this.buf.subarray(this.pos), ...this.pending], rest + this.pendingLen);
     this.pos = 0;
     this.pending = [];
     this.pendingLen = 0;
+  }
+
+  /**
+   * `merge` for an encoding decoder: the unparsed tail and the new chunks are copied into one of
+   * two buffers used in turn (the tail may sit in the other one), not into a new buffer per
+   * chunk. Safe because nothing an encoding decoder hands out points into its input.
+   */
+  private mergeIntoScratch(rest: number): Buffer {
+    const need = rest + this.pendingLen;
+    this.scratchIndex ^= 1;
+    let s = this.scratch[this.scratchIndex]!;
+    if (s.length < need) s = this.scratch[this.scratchIndex] = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH, Math.max(need, 2 * s.length, 64 * 1024)));
+    let o = rest > 0 ? this.buf.copy(s, 0, this.pos, this.buf.length) : 0;
+    for (const b of this.pending) o += b.copy(s, o);
+    return s.subarray(0, need);
   }
 
   private run(): void {
@@ -510,8 +566,11 @@ export class AsbDecoder {
     return t;
   }
 
-  /** Unsigned decimal followed by `delim` (consumed). */
-  private readUInt(max: number, what: string, delim: number): number {
+  /**
+   * Unsigned decimal followed by `delim` (consumed). Messages name it `what` + `suffix`, joined
+   * only when one is thrown (no string per call on the hot path).
+   */
+  private readUInt(max: number, what: string, delim: number, suffix = ''): number {
     const start = this.p;
     let v = 0;
     for (;;) {
@@ -519,11 +578,11 @@ export class AsbDecoder {
       if (c < 0x30 || c > 0x39) break;
       v = v * 10 + (c - 0x30);
       this.p++;
-      if (this.p - start > 16) this.fail(`${what} is out of range`);
+      if (this.p - start > 16) this.fail(`${what}${suffix} is out of range`);
     }
-    if (this.p === start) this.fail(`invalid ${what}: expected an unsigned decimal number`);
-    if (this.buf[this.p] !== delim) this.fail(`invalid ${what}: unexpected character '${printable(this.buf[this.p]!)}' after the digits`);
-    if (v > max) this.fail(`${what} ${v} is out of range (maximum ${max})`);
+    if (this.p === start) this.fail(`invalid ${what}${suffix}: expected an unsigned decimal number`);
+    if (this.buf[this.p] !== delim) this.fail(`invalid ${what}${suffix}: unexpected character '${printable(this.buf[this.p]!)}' after the digits`);
+    if (v > max) this.fail(`${what}${suffix} ${v} is out of range (maximum ${max})`);
     this.p++;
     return v;
   }
@@ -550,22 +609,49 @@ export class AsbDecoder {
     return big;
   }
 
-  /** Double text up to LF (consumed). */
-  private readDouble(what: string): { value: number; negativeNan: boolean } {
+  /**
+   * Double text up to LF (consumed); `negativeNan` tells whether it was `-nan`. Plain decimals
+   * of at most 15 digits (`57.25`, `-3`, `0.5`: most of what `%.17g` prints for short values)
+   * are converted from their digits, exactly (both the digits and the power of ten are exact
+   * doubles, so the one division rounds correctly); anything else goes through the text.
+   */
+  private readDouble(what: string): number {
     const start = this.p;
     let i = start;
     while (this.at(i) !== LF) {
       if (++i - start > MAX_DOUBLE_TEXT) this.fail(`invalid ${what}: too long`);
     }
-    const parsed = parseDoubleText(this.buf.toString('latin1', start, i));
-    if (parsed === undefined) this.fail(`invalid ${what}: '${this.buf.toString('latin1', start, i)}' is not a number`);
     this.p = i + 1;
-    return parsed;
+    this.negativeNan = false;
+    const b = this.buf;
+    let j = start;
+    const neg = b[j] === DASH;
+    if (neg) j++;
+    let digits = 0;
+    let n = 0;
+    let scale = -1;
+    for (; j < i; j++) {
+      const c = b[j]!;
+      if (c >= 0x30 && c <= 0x39) {
+        n = n * 10 + (c - 0x30);
+        digits++;
+      } else if (c === 0x2e && scale < 0) scale = j;
+      else break;
+    }
+    if (j === i && digits > 0 && digits <= 15) {
+      const k = scale < 0 ? 0 : i - scale - 1;
+      const v = k === 0 ? n : n / POW10[k]!;
+      return neg ? -v : v;
+    }
+    const parsed = parseDoubleText(b.toString('latin1', start, i));
+    if (parsed === undefined) this.fail(`invalid ${what}: '${b.toString('latin1', start, i)}' is not a number`);
+    this.negativeNan = parsed.negativeNan;
+    return parsed.value;
   }
 
-  private readSize(what: string): number {
-    const n = this.readUInt(MAX_SIZE, `${what} length`, SP);
-    if (n > this.maxValue) this.fail(`${what} length ${n} exceeds the limit of ${this.maxValue} bytes`);
+  private readSize(what: string, suffix = ' length'): number {
+    const n = this.readUInt(MAX_SIZE, what, SP, suffix);
+    if (n > this.maxValue) this.fail(`${what}${suffix} ${n} exceeds the limit of ${this.maxValue} bytes`);
     return n;
   }
 
@@ -582,7 +668,7 @@ export class AsbDecoder {
 
   /** `<b64len> <base64>` followed by LF (consumed). */
   private readBase64(what: string): Buffer {
-    const n = this.readSize(`${what} base64`);
+    const n = this.readSize(what, ' base64 length');
     if (n % 4 !== 0) this.fail(`${what}: base64 length ${n} is not a multiple of 4`);
     const end = this.p + n;
     if (this.at(end) !== LF) this.fail(`${what}: expected the line to end after ${n} base64 characters`);
@@ -723,7 +809,7 @@ export class AsbDecoder {
       case 0x49: // I
         return { type: 'int', value: BigInt(this.readInt64('integer key')) };
       case 0x44: // D
-        return { type: 'double', value: this.readDouble('double key').value };
+        return { type: 'double', value: this.readDouble('double key') };
       case 0x53: // S
         return { type: 'string', value: this.readRaw('string key') };
       case 0x58: // X
@@ -748,7 +834,8 @@ export class AsbDecoder {
     const bang = this.at(this.p + 3) === BANG;
     const blobType = BLOB_PARTICLE[letter]!;
     if (bang && blobType < 0) this.fail(`invalid bin type '${printable(letter)}!' (only blob-like types have a raw form)`);
-    this.expectByteAt(this.p + (bang ? 4 : 3), SP, `invalid bin line '- ${printable(letter)}'`);
+    // The message is built only when it is thrown (this runs once per bin).
+    if (this.at(this.p + (bang ? 4 : 3)) !== SP) this.fail(`invalid bin line '- ${printable(letter)}'`);
     this.p += bang ? 5 : 4;
     if (letter === 0x55) this.fail('LDT bins (type U) are not supported');
     if (blobType < 0 && !SCALAR_LETTERS.has(letter)) this.fail(`unknown bin type '${printable(letter)}'`);
@@ -789,7 +876,7 @@ export class AsbDecoder {
           // D
           const d = this.readDouble(`double in bin '${name}'`);
           data = Buffer.allocUnsafe(8);
-          writeDoubleBits(data, 0, d.value, d.negativeNan);
+          writeDoubleBits(data, 0, d, this.negativeNan);
           type = Particle.FLOAT;
           break;
         }
@@ -894,7 +981,7 @@ export class AsbDecoder {
 
   /** `readBase64`, decoding into `w`. */
   private readBase64Into(what: string, w: EncodedRecordBuilder): void {
-    const n = this.readSize(`${what} base64`);
+    const n = this.readSize(what, ' base64 length');
     if (n % 4 !== 0) this.fail(`${what}: base64 length ${n} is not a multiple of 4`);
     const end = this.p + n;
     if (this.at(end) !== LF) this.fail(`${what}: expected the line to end after ${n} base64 characters`);
@@ -927,7 +1014,7 @@ export class AsbDecoder {
         const d = this.readDouble('double key');
         w.ensure(9);
         w.buf[w.pos] = Particle.FLOAT;
-        w.buf.writeDoubleBE(d.value, w.pos + 1);
+        w.buf.writeDoubleBE(d, w.pos + 1);
         w.pos += 9;
         return;
       }
@@ -959,7 +1046,8 @@ export class AsbDecoder {
     const bang = this.at(this.p + 3) === BANG;
     const blobType = BLOB_PARTICLE[letter]!;
     if (bang && blobType < 0) this.fail(`invalid bin type '${printable(letter)}!' (only blob-like types have a raw form)`);
-    this.expectByteAt(this.p + (bang ? 4 : 3), SP, `invalid bin line '- ${printable(letter)}'`);
+    // The message is built only when it is thrown (this runs once per bin).
+    if (this.at(this.p + (bang ? 4 : 3)) !== SP) this.fail(`invalid bin line '- ${printable(letter)}'`);
     this.p += bang ? 5 : 4;
     if (letter === 0x55) this.fail('LDT bins (type U) are not supported');
     if (blobType < 0 && !SCALAR_LETTERS.has(letter)) this.fail(`unknown bin type '${printable(letter)}'`);
@@ -974,12 +1062,12 @@ export class AsbDecoder {
       this.expectLf('a nil bin name');
       type = Particle.NIL;
     } else {
-      this.expectByte(SP, `bin '${BIN_NAME}': expected a space after the name`);
+      this.expectByte(SP, WHAT_SPACE_AFTER_NAME);
       switch (letter) {
         case 0x5a: {
           // Z
           const c = this.at(this.p);
-          if ((c !== 0x54 && c !== 0x46) || this.at(this.p + 1) !== LF) this.fail(`bin '${BIN_NAME}': a boolean must be exactly T or F`);
+          if ((c !== 0x54 && c !== 0x46) || this.at(this.p + 1) !== LF) this.fail(WHAT_BOOL);
           this.p += 2;
           type = Particle.BOOL;
           this.wireByte(w, c === 0x54 ? 1 : 0);
@@ -987,7 +1075,7 @@ export class AsbDecoder {
         }
         case 0x49: {
           // I
-          const v = this.readInt64(`integer in bin '${BIN_NAME}'`);
+          const v = this.readInt64(WHAT_INTEGER_BIN);
           w.ensure(8);
           writeInt64(w.buf, w.pos, v);
           w.pos += 8;
@@ -996,19 +1084,19 @@ export class AsbDecoder {
         }
         case 0x44: {
           // D
-          const d = this.readDouble(`double in bin '${BIN_NAME}'`);
+          const d = this.readDouble(WHAT_DOUBLE_BIN);
           w.ensure(8);
-          writeDoubleBits(w.buf, w.pos, d.value, d.negativeNan);
+          writeDoubleBits(w.buf, w.pos, d, this.negativeNan);
           w.pos += 8;
           type = Particle.FLOAT;
           break;
         }
         case 0x53: // S
-          this.readRawInto(`string in bin '${BIN_NAME}'`, w);
+          this.readRawInto(WHAT_STRING_BIN, w);
           type = Particle.STRING;
           break;
         case 0x58: // X
-          this.readBase64Into(`string in bin '${BIN_NAME}'`, w);
+          this.readBase64Into(WHAT_STRING_BIN, w);
           type = Particle.STRING;
           break;
         case 0x47: // G: the wire wants flags 0 and a cell count of 0 before the JSON text
@@ -1017,12 +1105,12 @@ export class AsbDecoder {
           w.buf[w.pos + 1] = 0;
           w.buf[w.pos + 2] = 0;
           w.pos += 3;
-          this.readRawInto(`GeoJSON in bin '${BIN_NAME}'`, w);
+          this.readRawInto(WHAT_GEOJSON_BIN, w);
           type = Particle.GEOJSON;
           break;
         default:
-          if (bang) this.readRawInto(`value of bin '${BIN_NAME}'`, w);
-          else this.readBase64Into(`value of bin '${BIN_NAME}'`, w);
+          if (bang) this.readRawInto(WHAT_VALUE_BIN, w);
+          else this.readBase64Into(WHAT_VALUE_BIN, w);
           type = blobType;
       }
     }
@@ -1120,7 +1208,9 @@ export class AsbDecoder {
     this.expectByte(SP, 'invalid UDF line: expected a space after the type');
     const name = this.readNonEmptyToken('UDF file name');
     this.expectByte(SP, 'invalid UDF line: expected a space after the file name');
-    const content = this.readRaw(`UDF '${name}'`);
+    const raw = this.readRaw(`UDF '${name}'`);
+    // Encoding decoders parse from buffers they reuse: the module gets its own bytes.
+    const content = this.wire ? Buffer.from(raw) : raw;
     this.emit({ kind: 'udf', udf: { type: 'L', name, content } });
   }
 }
@@ -1187,6 +1277,33 @@ export function readAsbBatches(source: AsyncIterable<Uint8Array> | Iterable<Uint
 export function readAsbEncodedBatches(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AsbReaderOptions): AsyncGenerator<AsbWireItem[], void, undefined> {
   const decoder = new AsbDecoder({ ...options, encodeRecords: true });
   return chunkBatches<AsbWireItem>(source, (chunk, sink) => decoder.feedEncoded(chunk, sink), (sink) => decoder.finishEncoded(sink));
+}
+
+/**
+ * `readAsbEncodedBatches` for a source whose chunks `expand` turns into the text (zstd, say),
+ * handing it over in pieces of a buffer it reuses: the decoder copies each piece in. `end`
+ * runs once the source is done (to check the expansion ended cleanly).
+ */
+export function readAsbEncodedBatchesExpanded(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: AsbReaderOptions,
+  expand: (chunk: Buffer, piece: (text: Buffer) => void) => void,
+  end: () => void,
+): AsyncGenerator<AsbWireItem[], void, undefined> {
+  const decoder = new AsbDecoder({ ...options, encodeRecords: true });
+  let sink: WireSink = () => undefined;
+  const piece = (text: Buffer): void => decoder.feedEncoded(text, sink, true);
+  return chunkBatches<AsbWireItem>(
+    source,
+    (chunk, s) => {
+      sink = s;
+      expand(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), piece);
+    },
+    (s) => {
+      end();
+      decoder.finishEncoded(s);
+    },
+  );
 }
 
 /** One array of decoded items per input chunk, whichever form the decoder produces. */

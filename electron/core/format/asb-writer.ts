@@ -4,7 +4,7 @@
  */
 import { Particle, type BackupRecord, type SecondaryIndex, type UdfModule, type UserKey } from '../model/record.js';
 import { base64Length, writeBase64 } from './base64-bytes.js';
-import { formatDoubleG17 } from './c-double-format.js';
+import { DOUBLE_G17_MAX_CHARS, writeDoubleG17, writeWholeDigits } from './c-double-format.js';
 import type { WireRecordView } from '../wire/record-view.js';
 
 export const ASB_VERSION_LINE = 'Version 3.1\n';
@@ -187,12 +187,12 @@ export class AsbRecordEncoder {
   /** `<len> <raw bytes>` of `src[start, end)` */
   private lengthPrefixed(src: Buffer, start = 0, end = src.length): void {
     const n = end - start;
-    this.ascii(String(n));
+    this.whole(n);
     this.ensure(n + 1);
     const b = this.buf;
     b[this.pos++] = SP;
-    if (n <= 32) {
-      // Short values are cheaper to copy by hand than through a native call.
+    if (n <= 128) {
+      // Short values are cheaper to copy by hand: Buffer#copy of a range allocates a view.
       let o = this.pos;
       for (let i = start; i < end; i++) b[o++] = src[i]!;
     } else {
@@ -204,7 +204,7 @@ export class AsbRecordEncoder {
   /** `<b64len> <base64>` of `src[start, end)` */
   private base64(src: Uint8Array, start = 0, end = src.length): void {
     const n = base64Length(end - start);
-    this.ascii(String(n));
+    this.whole(n);
     this.ensure(n + 1);
     this.buf[this.pos++] = SP;
     this.pos = writeBase64(this.buf, this.pos, src, start, end);
@@ -229,14 +229,60 @@ export class AsbRecordEncoder {
   /** `+ g`, `+ t` and `+ b` lines. */
   private counters(generation: number, voidTime: number, nBins: number): void {
     this.prefix(PLUS, 0x67, false); // g
-    this.ascii(String(generation));
+    this.whole(generation);
     this.byte(LF);
     this.prefix(PLUS, 0x74, false); // t
-    this.ascii(String(voidTime));
+    this.whole(voidTime);
     this.byte(LF);
     this.prefix(PLUS, 0x62, false); // b
-    this.ascii(String(nBins));
+    this.whole(nBins);
     this.byte(LF);
+  }
+
+  /** Decimal text of a whole number 0 <= n < 1e16, without a string. */
+  private whole(n: number): void {
+    this.ensure(16);
+    this.pos = writeWholeDigits(this.buf, this.pos, n);
+  }
+
+  /** `%.17g` text of a double, mostly without a string. */
+  private double(v: number, negativeNan = false): void {
+    this.ensure(DOUBLE_G17_MAX_CHARS);
+    this.pos = writeDoubleG17(this.buf, this.pos, v, negativeNan);
+  }
+
+  /**
+   * Decimal text of an INTEGER particle `d[start, end)` (8-byte BE two's complement; shorter
+   * forms sign-extend); false, writing nothing, when it has no integer length.
+   */
+  private integer(d: Buffer, start: number, end: number): boolean {
+    const n = end - start;
+    let v: number;
+    if (n === 8) {
+      const hi = d.readInt32BE(start);
+      // Within ±2^53 a double holds the value exactly, which avoids a BigInt per bin.
+      if (hi < -0x200000 || hi >= 0x200000) {
+        this.ascii(d.readBigInt64BE(start).toString());
+        return true;
+      }
+      v = hi * 0x100000000 + d.readUInt32BE(start + 4);
+    } else if (n >= 1 && n <= 6) v = d.readIntBE(start, n);
+    else if (n === 7) {
+      const hi = d.readIntBE(start, 1);
+      const lo = d.readUIntBE(start + 1, 6);
+      if (hi < -32 || hi >= 32) {
+        this.ascii((BigInt(hi) * 0x1000000000000n + BigInt(lo)).toString());
+        return true;
+      }
+      v = hi * 0x1000000000000 + lo;
+    } else return false;
+    this.ensure(17);
+    if (v < 0) {
+      this.buf[this.pos++] = 0x2d; // -
+      v = -v;
+    }
+    this.pos = writeWholeDigits(this.buf, this.pos, v);
+    return true;
   }
 
   /**
@@ -270,12 +316,12 @@ export class AsbRecordEncoder {
       case Particle.INTEGER:
         this.ascii('I ');
         if (end - start !== 8) AsbRecordEncoder.fail(`an integer key needs 8 bytes, got ${end - start}`);
-        this.ascii(integerText(src, start, end)!);
+        this.integer(src, start, end);
         break;
       case Particle.FLOAT:
         if (end - start !== 8) AsbRecordEncoder.fail(`a double key needs 8 bytes, got ${end - start}`);
         this.ascii('D ');
-        this.ascii(formatDoubleG17(src.readDoubleBE(start)));
+        this.double(src.readDoubleBE(start));
         break;
       case Particle.STRING:
         this.ascii('S ');
@@ -326,7 +372,7 @@ export class AsbRecordEncoder {
         break;
       case 'double':
         this.ascii('D ');
-        this.ascii(formatDoubleG17(key.value));
+        this.double(key.value);
         break;
       case 'string':
         this.ascii('S ');
@@ -364,20 +410,19 @@ export class AsbRecordEncoder {
         this.buf[this.pos++] = SP;
         this.buf[this.pos++] = end > start && d[start] !== 0 ? 0x54 : 0x46; // T / F
         break;
-      case Particle.INTEGER: {
-        const text = integerText(d, start, end) ?? AsbRecordEncoder.binError(name, `an integer needs 1 to 8 bytes, got ${end - start}`);
+      case Particle.INTEGER:
+        if (end - start < 1 || end - start > 8) AsbRecordEncoder.binError(name, `an integer needs 1 to 8 bytes, got ${end - start}`);
         this.prefix(DASH, 0x49, false); // I
         this.binName(name);
         this.byte(SP);
-        this.ascii(text);
+        this.integer(d, start, end);
         break;
-      }
       case Particle.FLOAT:
         if (end - start !== 8) AsbRecordEncoder.binError(name, `a double needs 8 bytes, got ${end - start}`);
         this.prefix(DASH, 0x44, false); // D
         this.binName(name);
         this.byte(SP);
-        this.ascii(formatDoubleG17(d.readDoubleBE(start), (d[start]! & 0x80) !== 0));
+        this.double(d.readDoubleBE(start), (d[start]! & 0x80) !== 0);
         break;
       case Particle.STRING:
         this.prefix(DASH, 0x53, false); // S
@@ -441,23 +486,6 @@ export class AsbRecordEncoder {
     this.byte(LF);
     if (firstFile) this.ascii('# first-file\n');
   }
-}
-
-/**
- * Decimal text of an INTEGER particle `d[start, end)` (8-byte BE two's complement; shorter forms
- * sign-extend), or null when it has no integer length.
- */
-function integerText(d: Buffer, start: number, end: number): string | null {
-  const n = end - start;
-  if (n === 8) {
-    const hi = d.readInt32BE(start);
-    // Within ±2^53 a double holds the value exactly, which avoids a BigInt per bin.
-    if (hi >= -0x200000 && hi < 0x200000) return String(hi * 0x100000000 + d.readUInt32BE(start + 4));
-    return d.readBigInt64BE(start).toString();
-  }
-  if (n >= 1 && n <= 6) return String(d.readIntBE(start, n));
-  if (n === 7) return String(d.readIntBE(start, 1) * 0x1000000000000 + d.readUIntBE(start + 1, 6));
-  return null;
 }
 
 const plainEncoder = new AsbRecordEncoder();

@@ -78,6 +78,83 @@ export function formatDoubleG17(v: number, negativeNan = false): string {
   return neg ? `-${out}` : out;
 }
 
+/** Longest `%.17g` text: `-d.dddddddddddddddde-ddd`. */
+export const DOUBLE_G17_MAX_CHARS = 24;
+
+/**
+ * `formatDoubleG17(v, negativeNan)` written into `buf` at `pos` (room for DOUBLE_G17_MAX_CHARS
+ * bytes needed); returns the position after it. Whole numbers and values with an exact short
+ * decimal expansion (what most data holds) are written digit by digit without building a
+ * string; everything else goes through formatDoubleG17.
+ */
+export function writeDoubleG17(buf: Uint8Array, pos: number, v: number, negativeNan = false): number {
+  if (v !== 0 && v === v && v !== Infinity && v !== -Infinity) {
+    const neg = v < 0;
+    const a = neg ? -v : v;
+    if (a < 1e16 && Number.isInteger(a)) {
+      if (neg) buf[pos++] = 45;
+      return writeWholeDigits(buf, pos, a);
+    }
+    // a = m / 2^k with m odd, so a = m * 5^k / 10^k: exact in at most 16 digits when that fits.
+    scratch.setFloat64(0, a);
+    const hi = scratch.getUint32(0);
+    const lo = scratch.getUint32(4);
+    const biased = (hi >>> 20) & 0x7ff;
+    if (biased !== 0) {
+      const hiM = (hi & 0xfffff) | 0x100000;
+      const tz = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 32 + (31 - Math.clz32(hiM & -hiM));
+      const k = 1075 - biased - tz;
+      if (k > 0 && k <= 22) {
+        const n = ((hiM * 0x100000000 + lo) / 2 ** tz) * POW5[k]!;
+        if (n <= Number.MAX_SAFE_INTEGER) {
+          // n is odd (m and 5^k are), so it has no trailing zeros for %.17g to strip.
+          let len = 1;
+          while (len < 16 && n >= POW10[len]!) len++;
+          const exp = len - 1 - k;
+          if (exp >= -4) {
+            if (neg) buf[pos++] = 45;
+            if (exp < 0) {
+              buf[pos++] = 48;
+              buf[pos++] = 46;
+              for (let i = -exp - 1; i > 0; i--) buf[pos++] = 48;
+              return writeWholeDigits(buf, pos, n);
+            }
+            // len digits with the point before the last k of them.
+            let r = n;
+            let p = pos + len;
+            for (let i = 0; i < len; i++) {
+              if (i === k) buf[p--] = 46;
+              const d = r % 10;
+              buf[p--] = 48 + d;
+              r = (r - d) / 10;
+            }
+            return pos + len + 1;
+          }
+        }
+      }
+    }
+  }
+  const text = formatDoubleG17(v, negativeNan);
+  for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
+  return pos;
+}
+
+/** Decimal digits of a whole number 0 <= n < 1e16 (exact: every step stays an exact double). */
+export function writeWholeDigits(buf: Uint8Array, pos: number, n: number): number {
+  let len = 1;
+  while (len < 16 && n >= POW10[len]!) len++;
+  let r = n;
+  for (let p = pos + len - 1; p >= pos; p--) {
+    const d = r % 10;
+    buf[p] = 48 + d;
+    r = (r - d) / 10;
+  }
+  return pos + len;
+}
+
+const POW10: number[] = [];
+for (let i = 0, p = 1; i <= 16; i++, p *= 10) POW10.push(p);
+
 const POW5: number[] = [];
 for (let i = 0, p = 1; i <= 22; i++, p *= 5) POW5.push(p);
 

@@ -5,9 +5,9 @@
  */
 import { pipeline, Readable, type Transform } from 'node:stream';
 import { AES_CTR_HEADER_BYTES, AES_KEY_BYTES, AesCtrDecryptStream, AesCtrEncryptStream, type AesMode } from './aes-ctr.js';
-import { readAsb, readAsbBatches, readAsbEncodedBatches, type AsbItem, type AsbReaderOptions, type AsbWireItem } from './asb-reader.js';
+import { readAsb, readAsbBatches, readAsbEncodedBatches, readAsbEncodedBatchesExpanded, type AsbItem, type AsbReaderOptions, type AsbWireItem } from './asb-reader.js';
 import { aesKeyFromHash } from './encryption-key.js';
-import { ZSTD_MAGIC, ZstdCompressStream, ZstdDecompressStream } from './zstd-stream.js';
+import { D_OUT_SIZE, ZSTD_MAGIC, ZstdCompressStream, ZstdDecompressStream, ZstdFrameDecoder } from './zstd-stream.js';
 
 export type Compression = 'none' | 'zstd';
 export type Encryption = 'none' | AesMode;
@@ -94,13 +94,30 @@ export function readAsbFileBatches(
   return readAsbBatches(decodeFileStream(bytes, codec, options.file), options);
 }
 
-/** `readAsbFileBatches` for the restore hot path: records as EncodedRecords. */
+/**
+ * `readAsbFileBatches` for the restore hot path: records as EncodedRecords. zstd is decompressed
+ * here rather than by a stream stage, into one buffer the decoder copies from (a stream pushes a
+ * new 128 KiB buffer per block, for the GC to collect later).
+ */
 export function readAsbFileEncodedBatches(
   bytes: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   codec: FileCodecOptions,
   options: AsbReaderOptions,
 ): AsyncGenerator<AsbWireItem[], void, undefined> {
-  return readAsbEncodedBatches(decodeFileStream(bytes, codec, options.file), options);
+  if (codec.compression !== 'zstd') return readAsbEncodedBatches(decodeFileStream(bytes, codec, options.file), options);
+  const zstd = new ZstdFrameDecoder({ file: options.file });
+  const out = Buffer.allocUnsafeSlow(D_OUT_SIZE);
+  let piece: (text: Buffer) => void = () => undefined;
+  const output = { buffer: (): Buffer => out, data: (buf: Buffer, n: number): void => piece(buf.subarray(0, n)) };
+  return readAsbEncodedBatchesExpanded(
+    decodeFileStream(bytes, { ...codec, compression: 'none' }, options.file),
+    options,
+    (chunk, p) => {
+      piece = p;
+      zstd.write(chunk, output);
+    },
+    () => zstd.end(),
+  );
 }
 
 /**

@@ -3,8 +3,9 @@ export class BufferWriter {
   buf: Buffer;
   pos = 0;
 
-  constructor(initial = 4096) {
-    this.buf = Buffer.allocUnsafe(initial);
+  /** Writes into `buf` when given (a reused buffer; it grows out of it if needed). */
+  constructor(initial = 4096, buf?: Buffer) {
+    this.buf = buf ?? Buffer.allocUnsafe(initial);
   }
 
   ensure(n: number): void {

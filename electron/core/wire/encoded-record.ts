@@ -41,7 +41,14 @@ export class EncodedRecordBuilder {
   /** Start of the record in progress; equals `pos` between records. */
   recStart = 0;
 
-  constructor(private readonly slabBytes = SLAB_BYTES) {
+  /**
+   * @param pool EncodedRecord objects their consumer is done with (see RecordWriterOptions
+   * `releaseEncoded`): `finish()` fills one of these in before it makes a new one.
+   */
+  constructor(
+    private readonly slabBytes = SLAB_BYTES,
+    private readonly pool?: EncodedRecord[],
+  ) {
     this.buf = Buffer.allocUnsafeSlow(slabBytes);
   }
 
@@ -78,11 +85,11 @@ export class EncodedRecordBuilder {
     this.pos = this.recStart;
   }
 
-  /** Copies `src[start, end)` (short values by hand: cheaper than a native call). */
+  /** Copies `src[start, end)` (short values by hand: Buffer#copy of a range allocates a view per call). */
   copy(src: Buffer, start: number, end: number): void {
     const n = end - start;
     this.ensure(n);
-    if (n <= 32) {
+    if (n <= 256) {
       const b = this.buf;
       let o = this.pos;
       for (let i = start; i < end; i++) b[o++] = src[i]!;
@@ -93,8 +100,19 @@ export class EncodedRecordBuilder {
   /** Ends the record; `keyEnd` and `setEnd` are marks. */
   finish(namespace: string, set: string | null, generation: number, voidTime: number, nOps: number, keyEnd: number, setEnd: number): EncodedRecord {
     const start = this.recStart;
-    const rec: EncodedRecord = { kind: 'encoded', namespace, set, generation, voidTime, nOps, buf: this.buf, start, keyEnd: start + keyEnd, setEnd: start + setEnd, end: this.pos };
     this.recStart = this.pos;
+    const rec = this.pool?.pop();
+    if (!rec) return { kind: 'encoded', namespace, set, generation, voidTime, nOps, buf: this.buf, start, keyEnd: start + keyEnd, setEnd: start + setEnd, end: this.pos };
+    rec.namespace = namespace;
+    rec.set = set;
+    rec.generation = generation;
+    rec.voidTime = voidTime;
+    rec.nOps = nOps;
+    rec.buf = this.buf;
+    rec.start = start;
+    rec.keyEnd = start + keyEnd;
+    rec.setEnd = start + setEnd;
+    rec.end = this.pos;
     return rec;
   }
 }
