@@ -3,7 +3,9 @@
  * the calling thread, so a testbed on that same thread could never answer: tests and benchmarks
  * that use the client in-process start the testbed here instead.
  */
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { appRoot } from '../../electron/core/app-root.js';
 import type { TestbedOptions } from './cluster.js';
 
 export interface TestbedHandle {
@@ -17,7 +19,8 @@ export interface TestbedHandle {
 type WorkerMessage = { type: 'ready'; hosts: TestbedHandle['hosts']; seed: string } | { type: 'log'; line: string };
 
 export function startTestbedWorker(options: Omit<TestbedOptions, 'log'>): Promise<TestbedHandle> {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: options });
+  // From the package root, not import.meta.url: `tidemark demo` runs this from the CLI build too (dist/cli/).
+  const worker = new Worker(join(appRoot(), 'e2e', 'testbed', 'worker-entry.mjs'), { workerData: options });
   const log: string[] = [];
   return new Promise((resolve, reject) => {
     worker.once('error', reject);

@@ -15,7 +15,14 @@ import { registerRestoreCommand } from './restore-command.js';
 import { registerTestbedCommand } from './testbed-command.js';
 import { registerVerifyCommand } from './verify-command.js';
 
-/** Builds the `tidemark` program; each subsystem registers its own subcommand. */
+/**
+ * Builds the `tidemark` program; each subsystem registers its own subcommand. A `*-command.ts`
+ * module only defines its command — name, options, help — and its action imports what the
+ * command does (`*-action.ts`, the core) when it runs, so `--help`, a usage error or one command
+ * load nothing of the others: start-up stays fast, most of all from the CLI build, where each
+ * action is a chunk of its own (scripts/build-cli.mjs). test/cli/cli-build.test.ts checks that
+ * the build's entry imports no package but commander.
+ */
 export function buildProgram(): Command {
   const program = new Command('tidemark')
     .description('Tidemark: backup manager for Aerospike databases')

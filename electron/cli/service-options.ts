@@ -1,12 +1,11 @@
-/** What every service-backed command shares: `--config`, `--json`, and opening the core. */
-import { dirname, join, resolve } from 'node:path';
+/**
+ * What every service-backed command shares: `--config`, `--json`, running an action and plain
+ * output. Light on purpose — command definitions import it, and `--help` loads those — so opening
+ * the config or the core is in service-open.ts, which actions load when they run.
+ */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfFileStore } from '../core/config/config-file.js';
-import { ConfigError } from '../core/config/config-error.js';
-import { ConfigService } from '../core/config/config-service.js';
 import { defaultConfigPath } from '../core/service/paths.js';
-import { TidemarkService } from '../core/service/tidemark-service.js';
-import { formatIssues } from '../../shared/schemas/config.js';
 
 export interface ServiceCliOptions {
   config?: string;
@@ -21,34 +20,8 @@ export function configPathOf(o: ServiceCliOptions): string {
   return resolve(o.config ?? defaultConfigPath());
 }
 
-/** The config alone, for commands that need no state database. */
-export function openConfig(o: ServiceCliOptions): ConfigService {
-  const path = configPathOf(o);
-  const config = new ConfigService({ store: new ConfFileStore(path), lastGood: new ConfFileStore(join(dirname(path), 'config.last-good.json')) });
-  const problem = config.load();
-  if (problem) process.stderr.write(`warning: ${problem.message}\n  running on the ${problem.running === 'last-good' ? 'last good copy' : 'empty configuration'}; the file is kept as it is\n`);
-  return config;
-}
-
-export async function openService(o: ServiceCliOptions): Promise<TidemarkService> {
-  const service = await TidemarkService.open({ configPath: configPathOf(o) });
-  const problem = service.config.problem;
-  if (problem) process.stderr.write(`warning: ${problem.message}\n  running on the ${problem.running === 'last-good' ? 'last good copy' : 'empty configuration'}; the file is kept as it is\n`);
-  return service;
-}
-
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** Reports a failure the way every command does, and returns the exit code. */
-export function failure(command: string, err: unknown): number {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`tidemark ${command}: ${err.code === 'invalid' || err.code === 'secret' ? 'refused' : err.code}: ${formatIssues(err.issues)}\n`);
-    return 2;
-  }
-  process.stderr.write(`tidemark ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
-  return 1;
 }
 
 /** Runs an action with a service that is always closed, and sets the exit code. */
@@ -61,6 +34,7 @@ export function action<O extends ServiceCliOptions, A extends unknown[]>(command
       const code = await fn(opts, ...positional);
       if (code !== 0) process.exitCode = code;
     } catch (err) {
+      const { failure } = await import('./service-open.js');
       process.exitCode = failure(command, err);
     }
   };

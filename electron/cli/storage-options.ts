@@ -1,6 +1,5 @@
-/** Storage and key options shared by the commands that read or write backups. */
+/** Storage and key options shared by the commands that read or write backups (light: command definitions use it). */
 import type { Command } from 'commander';
-import { keyHashFromEnv, keyHashFromPemFile } from '../core/format/encryption-key.js';
 import type { S3Overrides } from '../core/storage/storage-url.js';
 
 export interface S3CliOptions {
@@ -25,7 +24,7 @@ export function s3Overrides(o: S3CliOptions): S3Overrides {
 /** The 32-byte key hash from --key-file or --key-env, or undefined when neither is given. */
 export async function keyHashFromOptions(o: { keyFile?: string; keyEnv?: string }): Promise<Buffer | undefined> {
   if (o.keyFile && o.keyEnv) throw new Error('give --key-file or --key-env, not both');
-  if (o.keyFile) return keyHashFromPemFile(o.keyFile);
-  if (o.keyEnv) return keyHashFromEnv(o.keyEnv);
-  return undefined;
+  if (!o.keyFile && !o.keyEnv) return undefined;
+  const { keyHashFromEnv, keyHashFromPemFile } = await import('../core/format/encryption-key.js');
+  return o.keyFile ? keyHashFromPemFile(o.keyFile) : keyHashFromEnv(o.keyEnv!);
 }

@@ -1,6 +1,7 @@
+/** `tidemark testbed`: its options here; what it does is in testbed-action.ts, loaded when it runs. */
 import { Command } from 'commander';
 import { int } from './option-parsers.js';
-import { startTestbed } from '../../e2e/testbed/index.js';
+import type { TestbedCliOptions } from './testbed-action.js';
 
 export function registerTestbedCommand(program: Command): void {
   program
@@ -12,25 +13,8 @@ export function registerTestbedCommand(program: Command): void {
     .option('--user <user>', 'require login with this user')
     .option('--password <password>', 'password for --user')
     .option('--max-record-size <bytes>', 'largest record accepted', int('--max-record-size', 1024))
-    .action(async (opts: { port: number; namespaces: string; nodes: number; user?: string; password?: string; maxRecordSize?: number }) => {
-      const testbed = await startTestbed({
-        port: opts.port,
-        namespaces: opts.namespaces.split(',').map((s) => s.trim()).filter(Boolean),
-        nodes: opts.nodes,
-        ...(opts.user !== undefined ? { user: opts.user } : {}),
-        ...(opts.password !== undefined ? { password: opts.password } : {}),
-        ...(opts.maxRecordSize !== undefined ? { maxRecordSize: opts.maxRecordSize } : {}),
-        log: (line) => process.stderr.write(`${line}\n`),
-      });
-      process.stdout.write(`testbed listening on ${testbed.seed}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void testbed.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+    .action(async (opts: TestbedCliOptions) => {
+      const { testbedCommand } = await import('./testbed-action.js');
+      await testbedCommand(opts);
     });
 }
