@@ -1,5 +1,6 @@
 // `npm run build`: the renderer's production bundle into dist/renderer/ (vite) and its size, then
-// the desktop app's main process and preload into dist/main/ (scripts/build-desktop.mjs).
+// the desktop app's main process and preload into dist/main/ (scripts/build-desktop.mjs) and the
+// CLI into dist/cli/ (scripts/build-cli.mjs), which bin/tidemark.mjs runs while it is fresh.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -33,8 +34,10 @@ for (const f of files(out).sort()) {
 }
 console.log(`bundle: ${relative(root, out)}/ — ${kb(total)} (${kb(gz)} gzipped) in ${files(out).length} files`);
 
-const desktop = await new Promise((resolve) => {
-  const child = spawn(process.execPath, [join(root, 'scripts', 'build-desktop.mjs')], { cwd: root, stdio: 'inherit' });
-  child.on('exit', (c, signal) => resolve(signal ? 1 : (c ?? 1)));
-});
-if (desktop !== 0) process.exit(desktop);
+for (const script of ['build-desktop.mjs', 'build-cli.mjs']) {
+  const code = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'scripts', script)], { cwd: root, stdio: 'inherit' });
+    child.on('exit', (c, signal) => resolve(signal ? 1 : (c ?? 1)));
+  });
+  if (code !== 0) process.exit(code);
+}
