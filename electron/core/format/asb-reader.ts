@@ -202,6 +202,8 @@ export class AsbDecoder {
   private bins: Bin[] = [];
   /** LFs inside the line being parsed (raw values, escaped LFs): lines are counted as they are parsed. */
   private lfs = 0;
+  /** Whether the token scanToken found last holds escapes. */
+  private tokenEscaped = false;
 
   // Hot path (encodeRecords): the record is written into `wire` as it is parsed.
   private readonly wire: EncodedRecordBuilder | null;
@@ -532,8 +534,11 @@ export class AsbDecoder {
     }
   }
 
-  /** Reads a token up to (not including) an unescaped space or LF. */
-  private readToken(what: string): string {
+  /**
+   * Scans a token from `this.p` up to (not including) an unescaped space or LF, moves `this.p`
+   * there and returns it; `tokenEscaped` says whether the token holds escapes.
+   */
+  private scanToken(what: string): number {
     const start = this.p;
     let i = start;
     let escaped = false;
@@ -549,15 +554,27 @@ export class AsbDecoder {
       }
       if (i - start > MAX_TOKEN) this.fail(`${what} is longer than ${MAX_TOKEN} bytes`);
     }
+    this.tokenEscaped = escaped;
     this.p = i;
-    if (!escaped) return this.buf.toString('utf8', start, i);
-    const out = Buffer.allocUnsafe(i - start);
-    let o = 0;
-    for (let j = start; j < i; j++) {
+    return i;
+  }
+
+  /** Copies `buf[start, end)` into `out` at `o` without its escape backslashes; returns the end in `out`. */
+  private unescapeInto(out: Buffer, o: number, start: number, end: number): number {
+    for (let j = start; j < end; j++) {
       if (this.buf[j] === BACKSLASH) j++;
       out[o++] = this.buf[j]!;
     }
-    return out.toString('utf8', 0, o);
+    return o;
+  }
+
+  /** Reads a token up to (not including) an unescaped space or LF. */
+  private readToken(what: string): string {
+    const start = this.p;
+    const end = this.scanToken(what);
+    if (!this.tokenEscaped) return this.buf.toString('utf8', start, end);
+    const out = Buffer.allocUnsafe(end - start);
+    return out.toString('utf8', 0, this.unescapeInto(out, 0, start, end));
   }
 
   private readNonEmptyToken(what: string): string {
@@ -938,35 +955,15 @@ export class AsbDecoder {
   /** `readToken`, appending the unescaped bytes to `w`; returns how many. */
   private readTokenInto(what: string, w: EncodedRecordBuilder): number {
     const start = this.p;
-    let i = start;
-    let escaped = false;
-    for (;;) {
-      const c = this.at(i);
-      if (c === SP || c === LF) break;
-      if (c === BACKSLASH && this.escapes) {
-        escaped = true;
-        if (this.at(i + 1) === LF) this.lfs++;
-        i += 2;
-      } else {
-        i++;
-      }
-      if (i - start > MAX_TOKEN) this.fail(`${what} is longer than ${MAX_TOKEN} bytes`);
+    const end = this.scanToken(what);
+    if (!this.tokenEscaped) {
+      w.copy(this.buf, start, end);
+      return end - start;
     }
-    this.p = i;
-    if (!escaped) {
-      w.copy(this.buf, start, i);
-      return i - start;
-    }
-    w.ensure(i - start);
-    const out = w.buf;
+    w.ensure(end - start);
     const from = w.pos;
-    let o = from;
-    for (let j = start; j < i; j++) {
-      if (this.buf[j] === BACKSLASH) j++;
-      out[o++] = this.buf[j]!;
-    }
-    w.pos = o;
-    return o - from;
+    w.pos = this.unescapeInto(w.buf, from, start, end);
+    return w.pos - from;
   }
 
   /** `readRaw`, appending the value to `w`. */
