@@ -12,7 +12,7 @@
  * TIDEMARK_BENCH_UI_DEBUG=1 the dashboard's long tasks next to its requests' timings.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +20,10 @@ import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { writeBackups } from './catalog.js';
 import { fmt } from './child.js';
+import { bundleIsStale } from '../test/helpers/ui-bundle.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DIST = join(ROOT, 'dist', 'renderer');
 const TOKEN = 'bench-ui-token-3c9e1f7a2b6d4e8f';
 const TARGET_MS = 200;
 const ROUTINES = 10;
@@ -39,15 +39,6 @@ interface ScreenResult {
   over: number;
   count: number;
   ms: number;
-}
-
-/** The bundle is missing or older than a renderer or shared source file. */
-function bundleIsStale(): boolean {
-  const index = join(DIST, 'index.html');
-  if (!existsSync(index)) return true;
-  const built = statSync(index).mtimeMs;
-  const newer = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs > built));
-  return newer(join(ROOT, 'renderer')) || newer(join(ROOT, 'shared'));
 }
 
 async function build(): Promise<void> {

@@ -8,29 +8,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Job } from '../../shared/schemas/job.js';
 import { TOKEN } from '../rest/helpers.js';
 import { startStack, type Stack } from '../rest/stack.js';
+import { bundleIsStale } from '../helpers/ui-bundle.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = new URL('../../', import.meta.url).pathname;
-const DIST = join(ROOT, 'dist', 'renderer');
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium to run the UI end-to-end tests`;
 
 let s: Stack;
 let browser: Browser | undefined;
-
-function bundleIsStale(): boolean {
-  const index = join(DIST, 'index.html');
-  if (!existsSync(index)) return true;
-  const built = statSync(index).mtimeMs;
-  const newer = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs > built));
-  return newer(join(ROOT, 'renderer')) || newer(join(ROOT, 'shared'));
-}
 
 before(async () => {
   if (skip) return;

@@ -8,7 +8,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +23,10 @@ import { createIpcRouter } from '../../electron/main/ipc/ipc-router.js';
 import { forwardEvents } from '../../electron/main/ipc/event-messages.js';
 import { resolveAppResource } from '../../electron/main/window/app-protocol.js';
 import { APP_ORIGIN } from '../../electron/main/window/security.js';
+import { bundleIsStale, UI_BUNDLE_DIR } from '../helpers/ui-bundle.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = new URL('../../', import.meta.url).pathname;
-const DIST = join(ROOT, 'dist', 'renderer');
 const SHOTS = join(ROOT, 'e2e', 'screenshots');
 /** Chromium cannot load a custom scheme without Electron: the same answers under a stand-in https origin. */
 const ORIGIN = 'https://tidemark.app';
@@ -36,14 +36,6 @@ let tb: TestbedHandle;
 let dir: string;
 let service: TidemarkService;
 let browser: Browser | undefined;
-
-function bundleIsStale(): boolean {
-  const index = join(DIST, 'index.html');
-  if (!existsSync(index)) return true;
-  const built = statSync(index).mtimeMs;
-  const newer = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs > built));
-  return newer(join(ROOT, 'renderer')) || newer(join(ROOT, 'shared'));
-}
 
 before(async () => {
   if (skip) return;
@@ -84,7 +76,7 @@ test('the UI over IPC: no sign-in, a backup followed live by pushed events, desk
   const served: string[] = [];
   await context.route(`${ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
-    const r = resolveAppResource(`${APP_ORIGIN}${url.pathname}${url.search}`, DIST + '/');
+    const r = resolveAppResource(`${APP_ORIGIN}${url.pathname}${url.search}`, UI_BUNDLE_DIR + '/');
     served.push(url.pathname);
     if (r.status === 404) return route.fulfill({ status: 404, body: r.reason });
     return route.fulfill({ status: 200, headers: r.headers, body: readFileSync(r.file) });

@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
@@ -18,10 +18,10 @@ import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.
 import { writeDataset } from '../helpers/dataset.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { startServe, TOKEN, type ServeHandle } from '../rest/helpers.js';
+import { bundleIsStale } from '../helpers/ui-bundle.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = new URL('../../', import.meta.url).pathname;
-const DIST = join(ROOT, 'dist', 'renderer');
 const RECORDS = 120;
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium to run the UI end-to-end tests`;
 
@@ -31,14 +31,6 @@ let s3: TestS3;
 let dir: string;
 let serve: ServeHandle | undefined;
 let browser: Browser | undefined;
-
-function bundleIsStale(): boolean {
-  const index = join(DIST, 'index.html');
-  if (!existsSync(index)) return true;
-  const built = statSync(index).mtimeMs;
-  const newer = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs > built));
-  return newer(join(ROOT, 'renderer')) || newer(join(ROOT, 'shared'));
-}
 
 before(async () => {
   if (skip) return;

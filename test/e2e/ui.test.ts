@@ -9,17 +9,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Aerospike from 'aerospike';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.js';
 import { writeDataset } from '../helpers/dataset.js';
+import { bundleIsStale } from '../helpers/ui-bundle.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = new URL('../../', import.meta.url).pathname;
-const DIST = join(ROOT, 'dist', 'renderer');
 const SHOTS = join(ROOT, 'e2e', 'screenshots');
 const TOKEN = 'e2e-token-5f1d0c9a7b3e4d2c8a6b';
 const RECORDS = 1500;
@@ -31,15 +31,6 @@ let dir: string;
 let serve: ChildProcess | undefined;
 let browser: Browser | undefined;
 let api = '';
-
-/** The bundle is missing or older than a renderer or shared source file. */
-function bundleIsStale(): boolean {
-  const index = join(DIST, 'index.html');
-  if (!existsSync(index)) return true;
-  const built = statSync(index).mtimeMs;
-  const newer = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs > built));
-  return newer(join(ROOT, 'renderer')) || newer(join(ROOT, 'shared'));
-}
 
 async function run(cmd: string, args: string[]): Promise<void> {
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
