@@ -154,6 +154,24 @@ describe('%.17g doubles', () => {
         assert.equal(buf.toString('latin1', 1, end), String(n));
       }
     }
+    // Around the int32 boundary (integer arithmetic below, split into two halves above) and
+    // just below multiples of 1e8, where the split's division rounds up.
+    const more = [2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 1e16 - 1, 1e16 - 2, 5e15 - 1, 123456789e7 - 1, 99999999e8 + 99999999];
+    let x = 0x9e3779b9;
+    const rnd = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    for (let i = 0; i < 5000; i++) more.push((rnd() % 100_000_000) * 1e8 + (rnd() % 100_000_000), rnd(), rnd() * 1000 + (rnd() % 1000));
+    for (const n of more) {
+      if (n >= 1e16) continue;
+      buf.fill(0xff);
+      const end = writeWholeDigits(buf, 1, n);
+      assert.equal(buf.toString('latin1', 1, end), String(n));
+      assert.equal(buf[end], 0xff, `nothing after the digits of ${n}`);
+    }
   });
 
   test('negative NaN bits print as -nan', () => {

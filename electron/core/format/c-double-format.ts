@@ -108,8 +108,7 @@ export function writeDoubleG17(buf: Uint8Array, pos: number, v: number, negative
         const n = ((hiM * 0x100000000 + lo) / 2 ** tz) * POW5[k]!;
         if (n <= Number.MAX_SAFE_INTEGER) {
           // n is odd (m and 5^k are), so it has no trailing zeros for %.17g to strip.
-          let len = 1;
-          while (len < 16 && n >= POW10[len]!) len++;
+          const len = digitCount(n);
           const exp = len - 1 - k;
           if (exp >= -4) {
             if (neg) buf[pos++] = 45;
@@ -120,14 +119,7 @@ export function writeDoubleG17(buf: Uint8Array, pos: number, v: number, negative
               return writeWholeDigits(buf, pos, n);
             }
             // len digits with the point before the last k of them.
-            let r = n;
-            let p = pos + len;
-            for (let i = 0; i < len; i++) {
-              if (i === k) buf[p--] = 46;
-              const d = r % 10;
-              buf[p--] = 48 + d;
-              r = (r - d) / 10;
-            }
+            writeDigitsBackward(buf, pos + len, n, len, k);
             return pos + len + 1;
           }
         }
@@ -139,17 +131,57 @@ export function writeDoubleG17(buf: Uint8Array, pos: number, v: number, negative
   return pos;
 }
 
-/** Decimal digits of a whole number 0 <= n < 1e16 (exact: every step stays an exact double). */
+/** Decimal digits of a whole number 0 <= n < 1e16. */
 export function writeWholeDigits(buf: Uint8Array, pos: number, n: number): number {
-  let len = 1;
-  while (len < 16 && n >= POW10[len]!) len++;
-  let r = n;
-  for (let p = pos + len - 1; p >= pos; p--) {
-    const d = r % 10;
-    buf[p] = 48 + d;
-    r = (r - d) / 10;
-  }
+  const len = digitCount(n);
+  writeDigitsBackward(buf, pos + len - 1, n, len, 0);
   return pos + len;
+}
+
+/** How many decimal digits a whole number 0 <= n < 1e16 has. */
+function digitCount(n: number): number {
+  if (n < 0x80000000) {
+    const i = n | 0;
+    if (i < 100000) return i < 100 ? (i < 10 ? 1 : 2) : i < 1000 ? 3 : i < 10000 ? 4 : 5;
+    return i < 10000000 ? (i < 1000000 ? 6 : 7) : i < 100000000 ? 8 : i < 1000000000 ? 9 : 10;
+  }
+  let len = 10;
+  while (len < 16 && n >= POW10[len]!) len++;
+  return len;
+}
+
+/**
+ * Writes the `count` digits of the whole number 0 <= n < 1e16 backwards, the last one at
+ * `buf[p]`, with a point before the last `point` digits (none when 0). Digits come from int32
+ * arithmetic, which the JIT does with multiplications: `%` on a double is a call to fmod. A
+ * number past int32 is split into its last eight digits and the rest first (both exact).
+ */
+function writeDigitsBackward(buf: Uint8Array, p: number, n: number, count: number, point: number): void {
+  let i = 0;
+  if (n >= 0x80000000) {
+    let hi = Math.floor(n / 1e8);
+    let rest = n - hi * 1e8;
+    // The division may round up (n close to a multiple of 1e8): put that right.
+    if (rest < 0) {
+      hi--;
+      rest += 1e8;
+    }
+    let lo = rest | 0;
+    for (; i < 8; i++) {
+      if (i === point && i > 0) buf[p--] = 46;
+      const q = (lo / 10) | 0;
+      buf[p--] = 48 + lo - q * 10;
+      lo = q;
+    }
+    n = hi;
+  }
+  let r = n | 0;
+  for (; i < count; i++) {
+    if (i === point && i > 0) buf[p--] = 46;
+    const q = (r / 10) | 0;
+    buf[p--] = 48 + r - q * 10;
+    r = q;
+  }
 }
 
 const POW10: number[] = [];
