@@ -7,6 +7,7 @@ import { partitionStates, scanPartitionFrames } from '../../electron/core/aerosp
 import { decodeRecord, newDecodeMemo } from '../../electron/core/aerospike/record-decoder.js';
 import { AsbRecordEncoder } from '../../electron/core/format/asb-writer.js';
 import { N_PARTITIONS } from '../../electron/core/wire/digest.js';
+import { ProtoError } from '../../electron/core/wire/proto.js';
 import { WireRecordView } from '../../electron/core/wire/record-view.js';
 import { writeDataset } from '../helpers/dataset.js';
 
@@ -58,4 +59,22 @@ describe('.asb transcoding straight from scan responses', () => {
       assert.ok(viaWire.take().equals(text));
     });
   }
+
+  test('a record message cut anywhere is refused as a protocol error, never read past its end', async () => {
+    const view = new WireRecordView();
+    let checked = 0;
+    for await (const frame of scanPartitionFrames(cluster, { namespace: 'test', set: 'with space' }, partitionStates([...Array(N_PARTITIONS).keys()]))) {
+      for (const start of frame.starts.subarray(0, 3 - checked)) {
+        const end = view.parse(frame.body, start);
+        const message = Buffer.from(frame.body.subarray(start, end));
+        assert.equal(view.parse(message, 0), message.length);
+        for (let cut = 0; cut < message.length; cut++) {
+          assert.throws(() => view.parse(message.subarray(0, cut), 0), (err: Error) => err instanceof ProtoError && /past the end/.test(err.message), `cut at ${cut} of ${message.length}`);
+        }
+        checked++;
+      }
+      if (checked === 3) break;
+    }
+    assert.equal(checked, 3);
+  });
 });

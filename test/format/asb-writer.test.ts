@@ -10,7 +10,7 @@ import {
   encodeAsbSecondaryIndex,
   encodeAsbUdf,
 } from '../../electron/core/format/asb-writer.js';
-import { DOUBLE_G17_MAX_CHARS, formatDoubleG17, parseDoubleText, writeDoubleG17, writeWholeDigits } from '../../electron/core/format/c-double-format.js';
+import { DOUBLE_G17_MAX_CHARS, formatDoubleG17, parseDoubleText, writeDoubleBitsG17, writeDoubleG17, writeWholeDigits } from '../../electron/core/format/c-double-format.js';
 import { Particle, type BackupRecord, type Bin } from '../../electron/core/model/record.js';
 import { collect, PLAIN_FILE, variantFiles } from './fixtures.js';
 
@@ -140,6 +140,12 @@ describe('%.17g doubles', () => {
       bits.writeUInt32BE(rnd(), 0);
       bits.writeUInt32BE(rnd(), 4);
       check(bits.readDoubleBE(0));
+      // From the bits as the wire carries them (NaN payloads and signs included).
+      buf.fill(0xff);
+      const negative = (bits[0]! & 0x80) !== 0;
+      const end = writeDoubleBitsG17(buf, 3, bits.readInt32BE(0), bits.readInt32BE(4), negative);
+      assert.equal(buf.toString('latin1', 3, end), formatDoubleG17(bits.readDoubleBE(0), negative), `for bits ${bits.toString('hex')}`);
+      assert.equal(buf[end], 0xff);
       check((rnd() % 1_000_000) / 2 ** (rnd() % 30));
       check(rnd() * 2 ** 21 + (rnd() % 8) / 8);
     }

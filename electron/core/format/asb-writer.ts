@@ -4,7 +4,8 @@
  */
 import { Particle, type BackupRecord, type SecondaryIndex, type UdfModule, type UserKey } from '../model/record.js';
 import { base64Length, writeBase64 } from './base64-bytes.js';
-import { DOUBLE_G17_MAX_CHARS, writeDoubleG17, writeWholeDigits } from './c-double-format.js';
+import { DOUBLE_G17_MAX_CHARS, writeDoubleBitsG17, writeDoubleG17, writeWholeDigits } from './c-double-format.js';
+import { i32be, u32be } from '../wire/big-endian.js';
 import type { WireRecordView } from '../wire/record-view.js';
 
 export const ASB_VERSION_LINE = 'Version 3.1\n';
@@ -251,6 +252,12 @@ export class AsbRecordEncoder {
     this.pos = writeDoubleG17(this.buf, this.pos, v, negativeNan);
   }
 
+  /** The same for a double given as its big-endian bits. */
+  private doubleBits(hi: number, lo: number, negativeNan = false): void {
+    this.ensure(DOUBLE_G17_MAX_CHARS);
+    this.pos = writeDoubleBitsG17(this.buf, this.pos, hi, lo, negativeNan);
+  }
+
   /**
    * Decimal text of an INTEGER particle `d[start, end)` (8-byte BE two's complement; shorter
    * forms sign-extend); false, writing nothing, when it has no integer length.
@@ -259,13 +266,13 @@ export class AsbRecordEncoder {
     const n = end - start;
     let v: number;
     if (n === 8) {
-      const hi = d.readInt32BE(start);
+      const hi = i32be(d, start);
       // Within ±2^53 a double holds the value exactly, which avoids a BigInt per bin.
       if (hi < -0x200000 || hi >= 0x200000) {
         this.ascii(d.readBigInt64BE(start).toString());
         return true;
       }
-      v = hi * 0x100000000 + d.readUInt32BE(start + 4);
+      v = hi * 0x100000000 + u32be(d, start + 4);
     } else if (n >= 1 && n <= 6) v = d.readIntBE(start, n);
     else if (n === 7) {
       const hi = d.readIntBE(start, 1);
@@ -321,7 +328,7 @@ export class AsbRecordEncoder {
       case Particle.FLOAT:
         if (end - start !== 8) AsbRecordEncoder.fail(`a double key needs 8 bytes, got ${end - start}`);
         this.ascii('D ');
-        this.double(src.readDoubleBE(start));
+        this.doubleBits(i32be(src, start), i32be(src, start + 4));
         break;
       case Particle.STRING:
         this.ascii('S ');
@@ -422,7 +429,7 @@ export class AsbRecordEncoder {
         this.prefix(DASH, 0x44, false); // D
         this.binName(name);
         this.byte(SP);
-        this.double(d.readDoubleBE(start), (d[start]! & 0x80) !== 0);
+        this.doubleBits(i32be(d, start), i32be(d, start + 4), (d[start]! & 0x80) !== 0);
         break;
       case Particle.STRING:
         this.prefix(DASH, 0x53, false); // S

@@ -88,45 +88,55 @@ export const DOUBLE_G17_MAX_CHARS = 24;
  * string; everything else goes through formatDoubleG17.
  */
 export function writeDoubleG17(buf: Uint8Array, pos: number, v: number, negativeNan = false): number {
-  if (v !== 0 && v === v && v !== Infinity && v !== -Infinity) {
-    const neg = v < 0;
-    const a = neg ? -v : v;
-    if (a < 1e16 && Number.isInteger(a)) {
-      if (neg) buf[pos++] = 45;
-      return writeWholeDigits(buf, pos, a);
-    }
-    // a = m / 2^k with m odd, so a = m * 5^k / 10^k: exact in at most 16 digits when that fits.
-    scratch.setFloat64(0, a);
-    const hi = scratch.getUint32(0);
-    const lo = scratch.getUint32(4);
-    const biased = (hi >>> 20) & 0x7ff;
-    if (biased !== 0) {
-      const hiM = (hi & 0xfffff) | 0x100000;
-      const tz = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 32 + (31 - Math.clz32(hiM & -hiM));
-      const k = 1075 - biased - tz;
-      if (k > 0 && k <= 22) {
-        const n = ((hiM * 0x100000000 + lo) / 2 ** tz) * POW5[k]!;
-        if (n <= Number.MAX_SAFE_INTEGER) {
-          // n is odd (m and 5^k are), so it has no trailing zeros for %.17g to strip.
-          const len = digitCount(n);
-          const exp = len - 1 - k;
-          if (exp >= -4) {
-            if (neg) buf[pos++] = 45;
-            if (exp < 0) {
-              buf[pos++] = 48;
-              buf[pos++] = 46;
-              for (let i = -exp - 1; i > 0; i--) buf[pos++] = 48;
-              return writeWholeDigits(buf, pos, n);
-            }
-            // len digits with the point before the last k of them.
-            writeDigitsBackward(buf, pos + len, n, len, k);
-            return pos + len + 1;
+  scratch.setFloat64(0, v);
+  return writeDoubleBitsG17(buf, pos, scratch.getUint32(0), scratch.getUint32(4), negativeNan);
+}
+
+/**
+ * The same for a double given as its IEEE 754 bits (`hi`, `lo`: the big-endian halves, as the
+ * wire carries them), which spares reading it as a number first.
+ */
+export function writeDoubleBitsG17(buf: Uint8Array, pos: number, hi: number, lo: number, negativeNan = false): number {
+  const biased = (hi >>> 20) & 0x7ff;
+  // Zero, subnormals, infinities and NaN go the long way.
+  if (biased !== 0 && biased !== 0x7ff) {
+    const neg = hi >>> 31 === 1;
+    // |v| = m / 2^k with m odd (the mantissa without its trailing zeros).
+    const hiM = (hi & 0xfffff) | 0x100000;
+    const tz = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 32 + (31 - Math.clz32(hiM & -hiM));
+    const k = 1075 - biased - tz;
+    if (k <= 0) {
+      // A whole number (exact: scaled by a power of two).
+      const a = (hiM * 0x100000000 + (lo >>> 0)) * 2 ** (biased - 1075);
+      if (a < 1e16) {
+        if (neg) buf[pos++] = 45;
+        return writeWholeDigits(buf, pos, a);
+      }
+    } else if (k <= 22) {
+      // m * 5^k / 10^k: exact in at most 16 digits when that fits.
+      const n = ((hiM * 0x100000000 + (lo >>> 0)) / 2 ** tz) * POW5[k]!;
+      if (n <= Number.MAX_SAFE_INTEGER) {
+        // n is odd (m and 5^k are), so it has no trailing zeros for %.17g to strip.
+        const len = digitCount(n);
+        const exp = len - 1 - k;
+        if (exp >= -4) {
+          if (neg) buf[pos++] = 45;
+          if (exp < 0) {
+            buf[pos++] = 48;
+            buf[pos++] = 46;
+            for (let i = -exp - 1; i > 0; i--) buf[pos++] = 48;
+            return writeWholeDigits(buf, pos, n);
           }
+          // len digits with the point before the last k of them.
+          writeDigitsBackward(buf, pos + len, n, len, k);
+          return pos + len + 1;
         }
       }
     }
   }
-  const text = formatDoubleG17(v, negativeNan);
+  scratch.setUint32(0, hi);
+  scratch.setUint32(4, lo);
+  const text = formatDoubleG17(scratch.getFloat64(0), negativeNan);
   for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
   return pos;
 }

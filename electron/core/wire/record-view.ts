@@ -5,6 +5,7 @@
  * decoder builds the engine's record model from them.
  */
 import { Particle } from '../model/record.js';
+import { u16be, u32be } from './big-endian.js';
 import { FieldType } from './message.js';
 import { ProtoError } from './proto.js';
 
@@ -38,17 +39,20 @@ export class WireRecordView {
 
   /** Points the view at the record message whose header starts at `p`; returns where it ends. */
   parse(b: Buffer, p: number): number {
+    const len = b.length;
+    if (p + MSG_HEADER_SIZE > len) throw new ProtoError(`record message header runs ${p + MSG_HEADER_SIZE - len} bytes past the end of its response`);
     this.buf = b;
-    this.generation = b.readUInt32BE(p + 6);
-    this.voidTime = b.readUInt32BE(p + 10);
-    const nFields = b.readUInt16BE(p + 18);
-    const nBins = (this.nBins = b.readUInt16BE(p + 20));
+    this.generation = u32be(b, p + 6);
+    this.voidTime = u32be(b, p + 10);
+    const nFields = u16be(b, p + 18);
+    const nBins = (this.nBins = u16be(b, p + 20));
     this.nsStart = this.nsEnd = this.setStart = this.setEnd = 0;
     this.digestStart = this.digestEnd = -1;
     this.keyType = -1;
     let q = p + MSG_HEADER_SIZE;
     for (let i = 0; i < nFields; i++) {
-      const end = q + 4 + b.readUInt32BE(q);
+      if (q + 5 > len) throw pastEnd(q + 5, len);
+      const end = q + 4 + u32be(b, q);
       const type = b[q + 4];
       const start = q + 5;
       if (type === FieldType.NAMESPACE) {
@@ -68,8 +72,11 @@ export class WireRecordView {
       q = end;
     }
     this.cursor = q;
-    for (let i = 0; i < nBins; i++) q += 4 + b.readUInt32BE(q);
-    if (q > b.length) throw new ProtoError(`record message runs ${q - b.length} bytes past the end of its response`);
+    for (let i = 0; i < nBins; i++) {
+      if (q + 4 > len) throw pastEnd(q + 4, len);
+      q += 4 + u32be(b, q);
+    }
+    if (q > len) throw pastEnd(q, len);
     if (this.digestStart < 0) throw new ProtoError('scan record without a digest');
     return q;
   }
@@ -78,15 +85,19 @@ export class WireRecordView {
   nextBin(): void {
     const b = this.buf;
     const q = this.cursor;
-    const end = q + 4 + b.readUInt32BE(q);
+    const end = q + 4 + u32be(b, q);
     const type = (this.binType = b[q + 5]!);
     this.nameStart = q + 8;
     this.nameEnd = this.dataStart = q + 8 + b[q + 7]!;
     this.dataEnd = end;
     if (type === Particle.GEOJSON) {
       if (end - this.dataStart < 3) throw new ProtoError('truncated GeoJSON particle');
-      this.dataStart = Math.min(end, this.dataStart + 3 + b.readUInt16BE(this.dataStart + 1) * 8);
+      this.dataStart = Math.min(end, this.dataStart + 3 + u16be(b, this.dataStart + 1) * 8);
     }
     this.cursor = end;
   }
+}
+
+function pastEnd(q: number, len: number): ProtoError {
+  return new ProtoError(`record message runs ${q - len} bytes past the end of its response`);
 }
