@@ -105,16 +105,18 @@ export function writeDoubleBitsG17(buf: Uint8Array, pos: number, hi: number, lo:
     const hiM = (hi & 0xfffff) | 0x100000;
     const tz = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 32 + (31 - Math.clz32(hiM & -hiM));
     const k = 1075 - biased - tz;
+    // |v| = mantissa * 2^e, the mantissa being a 53-bit whole number.
+    const e = biased - 1075;
     if (k <= 0) {
-      // A whole number (exact: scaled by a power of two).
-      const a = (hiM * 0x100000000 + (lo >>> 0)) * 2 ** (biased - 1075);
+      // A whole number; past 2^54 it has more than 16 digits. Exact: scaled by a power of two.
+      const a = e <= 1 ? (hiM * 0x100000000 + (lo >>> 0)) * (e < 0 ? NEG_POW2[-e]! : 2 ** e) : Infinity;
       if (a < 1e16) {
         if (neg) buf[pos++] = 45;
         return writeWholeDigits(buf, pos, a);
       }
     } else if (k <= 22) {
       // m * 5^k / 10^k: exact in at most 16 digits when that fits.
-      const n = ((hiM * 0x100000000 + (lo >>> 0)) / 2 ** tz) * POW5[k]!;
+      const n = (hiM * 0x100000000 + (lo >>> 0)) * NEG_POW2[tz]! * POW5[k]!;
       if (n <= Number.MAX_SAFE_INTEGER) {
         // n is odd (m and 5^k are), so it has no trailing zeros for %.17g to strip.
         const len = digitCount(n);
@@ -196,6 +198,10 @@ function writeDigitsBackward(buf: Uint8Array, p: number, n: number, count: numbe
 
 const POW10: number[] = [];
 for (let i = 0, p = 1; i <= 16; i++, p *= 10) POW10.push(p);
+
+/** NEG_POW2[i] = 2^-i, for exact scalings of a mantissa (`2 ** x` is a call, a table a load). */
+const NEG_POW2: number[] = [];
+for (let i = 0; i <= 52; i++) NEG_POW2.push(2 ** -i);
 
 const POW5: number[] = [];
 for (let i = 0, p = 1; i <= 22; i++, p *= 5) POW5.push(p);
