@@ -41,6 +41,7 @@
  * landed; the answer alone cannot tell.
  */
 import { CITRUSLEAF_EPOCH_SECONDS, Particle, type BackupRecord, type Bin, type UserKey } from '../model/record.js';
+import { put32be, putU16be } from '../wire/big-endian.js';
 import { BufferWriter } from '../wire/buffer-writer.js';
 import { partitionIdAt } from '../wire/digest.js';
 import { DIGEST_BYTES, type EncodedRecord } from '../wire/encoded-record.js';
@@ -840,16 +841,16 @@ export class RecordWriter {
       const src = e.buf;
       const keyStart = e.start + DIGEST_BYTES;
       const hasKey = e.keyEnd > keyStart;
-      b.writeUInt32BE(i, p);
+      put32be(b, p, i);
       p = copyRange(src, e.start, keyStart, b, p + 4);
       b[p] = ROW_INFO | ROW_GEN | ROW_TTL;
       b[p + 1] = 0;
       b[p + 2] = info2;
       b[p + 3] = this.info3;
-      b.writeUInt16BE(e.generation & 0xffff, p + 4);
-      b.writeUInt32BE(r.ttl >>> 0, p + 6);
-      b.writeUInt16BE(hasKey ? 3 : 2, p + 10);
-      b.writeUInt16BE(e.nOps, p + 12);
+      putU16be(b, p + 4, e.generation & 0xffff);
+      put32be(b, p + 6, r.ttl);
+      putU16be(b, p + 10, hasKey ? 3 : 2);
+      putU16be(b, p + 12, e.nOps);
       p += 14;
       const ns = this.namespaceBytes(this.targetNamespace(r));
       p = fieldRange(FieldType.NAMESPACE, ns, 0, ns.length, b, p);
@@ -927,7 +928,7 @@ function copyRange(src: Buffer, start: number, end: number, dst: Buffer, at: num
 
 /** A message field (size, type, data) whose data is `src[start, end)`; returns the end. */
 function fieldRange(type: number, src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
-  dst.writeUInt32BE(end - start + 1, at);
+  put32be(dst, at, end - start + 1);
   dst[at + 4] = type;
   return copyRange(src, start, end, dst, at + 5);
 }

@@ -8,6 +8,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { Particle, type BackupRecord, type Bin, type IndexBinType, type IndexType, type SecondaryIndex, type UdfModule, type UserKey } from '../model/record.js';
 import { decodeBase64, decodeBase64Into, decodedBase64Length } from './base64-bytes.js';
 import { parseDoubleText, writeDoubleBits } from './c-double-format.js';
+import { put32be } from '../wire/big-endian.js';
 import { DIGEST_BYTES, EncodedRecordBuilder, type EncodedRecord } from '../wire/encoded-record.js';
 import { OpType } from '../wire/message.js';
 
@@ -1113,7 +1114,7 @@ export class AsbDecoder {
     }
     const at = w.recStart + opAt;
     const b = w.buf;
-    b.writeUInt32BE(w.pos - at - 4, at);
+    put32be(b, at, w.pos - at - 4);
     b[at + 4] = OpType.WRITE;
     b[at + 5] = type;
     b[at + 6] = 0;
@@ -1219,8 +1220,8 @@ function writeInt64(b: Buffer, at: number, v: number | bigint): void {
     return;
   }
   const hi = Math.floor(v / 0x100000000);
-  b.writeInt32BE(hi, at);
-  b.writeUInt32BE(v - hi * 0x100000000, at + 4);
+  put32be(b, at, hi);
+  put32be(b, at + 4, v - hi * 0x100000000);
 }
 
 /** The memo's string when `b[start, end)` holds its bytes, else the bytes' string (remembered). */
