@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -24,9 +23,6 @@ import {
   type StorageEntry,
   type StorageWriter,
 } from './storage.js';
-
-/** Stats a listing keeps in flight (the thread pool runs four at a time by default). */
-const STAT_AHEAD = 16;
 
 /** `.<name>.tidemark-tmp-<12 hex>`: hidden, and recognisable so listings can skip it. */
 const TEMP_NAME = /^\..*\.tidemark-tmp-[0-9a-f]{12}$/;
@@ -183,27 +179,14 @@ export class LocalStorage implements BackupStorage {
       .filter((d) => !isTempName(d.name) && (d.isFile() || d.isDirectory()))
       .map((d) => ({ name: d.name, dir: d.isDirectory(), key: d.isDirectory() ? `${d.name}/` : d.name }))
       .sort((a, b) => comparePaths(a.key, b.key));
-    // The files' stats are asked for STAT_AHEAD at a time, in order: one after the other, a
-    // listing of 10,000 backups waited on some 50,000 thread-pool round trips in turn.
-    const stats = new Map<number, Promise<Stats | undefined>>();
-    let next = 0;
-    const ahead = (upTo: number): void => {
-      for (; next < items.length && next <= upTo; next++) {
-        const item = items[next]!;
-        // A file removed between readdir and stat is simply no longer there.
-        if (!item.dir) stats.set(next, stat(join(this.root, rel ? `${rel}/${item.name}` : item.name)).catch(() => undefined));
-      }
-    };
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
+    for (const item of items) {
       const childRel = rel ? `${rel}/${item.name}` : item.name;
       if (item.dir) {
         if (recursive) yield* this.walk(childRel, recursive);
         continue;
       }
-      ahead(i + STAT_AHEAD);
-      const st = await stats.get(i);
-      stats.delete(i);
+      // A file removed between readdir and stat is simply no longer there.
+      const st = await stat(join(this.root, childRel)).catch(() => undefined);
       if (st?.isFile()) yield { path: childRel, size: st.size, modified: st.mtime };
     }
   }
