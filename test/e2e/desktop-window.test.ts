@@ -18,7 +18,9 @@ import { startTestbedWorker, type TestbedHandle } from '../../e2e/testbed/index.
 import { writeDataset } from '../helpers/dataset.js';
 import { IPC_CALLS } from '../../shared/ipc/channels.js';
 import { createCoreApi } from '../../electron/core/api/core-api.js';
+import type { Keychain } from '../../electron/core/config/keychain.js';
 import { TidemarkService } from '../../electron/core/service/tidemark-service.js';
+import { KEYCHAIN_PREFIX } from '../../shared/schemas/config.js';
 import { createIpcRouter } from '../../electron/main/ipc/ipc-router.js';
 import { forwardEvents } from '../../electron/main/ipc/event-messages.js';
 import { resolveAppResource } from '../../electron/main/window/app-protocol.js';
@@ -31,6 +33,16 @@ const SHOTS = join(ROOT, 'e2e', 'screenshots');
 /** Chromium cannot load a custom scheme without Electron: the same answers under a stand-in https origin. */
 const ORIGIN = 'https://tidemark.app';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium to run the desktop window test`;
+
+/**
+ * Electron's safeStorage cannot run here: a stand-in that seals reversibly, so the test sees what
+ * the desktop app stores (sealed text, never the secret) and that it opens again.
+ */
+const STAND_IN_KEYCHAIN: Keychain = {
+  isAvailable: () => true,
+  encrypt: (plain) => Buffer.from(`sealed:${plain}`).reverse().toString('base64'),
+  decrypt: (sealed) => Buffer.from(sealed, 'base64').reverse().toString().slice('sealed:'.length),
+};
 
 let tb: TestbedHandle;
 let dir: string;
@@ -46,7 +58,7 @@ before(async () => {
   await writeDataset(client, 'test', 300);
   await client.close();
   dir = mkdtempSync(join(tmpdir(), 'tidemark-window-'));
-  service = await TidemarkService.open({ configPath: join(dir, 'config.json'), logStdout: false });
+  service = await TidemarkService.open({ configPath: join(dir, 'config.json'), logStdout: false, keychain: STAND_IN_KEYCHAIN });
   const [host, port] = tb.seed.split(':');
   service.config.put('aerospike-clusters', 'testbed', { 'seed-nodes': [{ 'host-name': host!, port: Number(port) }] });
   service.config.put('storage', 'local', { 'local-storage': { path: join(dir, 'backups') } });
@@ -62,7 +74,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the UI over IPC: no sign-in, a backup followed live by pushed events, desktop settings saved, nothing blocked by the CSP', { skip, timeout: 180_000 }, async () => {
+test('the UI over IPC: no sign-in, a backup followed live by pushed events, desktop settings saved, S3 keys sealed by the keychain, nothing blocked by the CSP', { skip, timeout: 180_000 }, async () => {
   const router = createIpcRouter(createCoreApi(service, { dataDir: dir }));
   const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
   const page = await context.newPage();
@@ -138,6 +150,41 @@ test('the UI over IPC: no sign-in, a backup followed live by pushed events, desk
     assert.equal(service.config.config.tidemark?.desktop?.['start-at-login'], true);
     assert.equal(service.config.config.service?.http?.port, 9321);
     await page.screenshot({ path: join(SHOTS, 'desktop-settings-light.png') });
+
+    // S3 access keys typed in the Storage form: sealed by the keychain, shown masked, kept when
+    // the entry is saved again without touching them.
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Storage', exact: true }).click();
+    await page.getByRole('button', { name: 'Add storage' }).first().click();
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('cloud');
+    await page.getByText('S3 bucket', { exact: true }).click();
+    await page.getByRole('textbox', { name: 'Bucket', exact: true }).fill('backups');
+    await page.getByRole('textbox', { name: 'Endpoint', exact: true }).fill('http://127.0.0.1:9');
+    await page.getByRole('combobox', { name: 'Credentials', exact: true }).click();
+    await page.getByRole('option', { name: 'Access keys (OS keychain)', exact: true }).click();
+    await page.getByLabel('Access key ID', { exact: true }).fill('AKIAIOSFODNN7EXAMPLE');
+    await page.getByRole('button', { name: 'Add storage' }).last().click();
+    await page.getByText('give the secret access key').waitFor();
+    await page.getByLabel('Secret access key', { exact: true }).fill(secret);
+    await page.getByRole('button', { name: 'Add storage' }).last().click();
+    await page.getByRole('cell', { name: 'cloud', exact: true }).waitFor();
+    const onDisk = (): { text: string; s3: Record<string, string> } => {
+      const text = readFileSync(join(dir, 'config.json'), 'utf8');
+      return { text, s3: (JSON.parse(text) as { storage: Record<string, { 's3-storage': Record<string, string> }> }).storage.cloud!['s3-storage'] };
+    };
+    let saved = onDisk();
+    assert.ok(!saved.text.includes(secret) && !saved.text.includes('AKIAIOSFODNN7EXAMPLE'), 'no key in the config file');
+    assert.ok(saved.s3['s3-secret-access-key']!.startsWith(KEYCHAIN_PREFIX), saved.s3['s3-secret-access-key']);
+    assert.equal(saved.s3['s3-credentials-source'], 'static');
+    assert.equal(service.config.config.storage.cloud?.['s3-storage']?.['s3-secret-access-key'], secret, 'the service opens it');
+    await page.getByRole('button', { name: 'Edit cloud' }).click();
+    assert.equal(await page.getByLabel('Secret access key', { exact: true }).inputValue(), '********', 'shown masked');
+    await page.getByRole('textbox', { name: 'Region', exact: true }).fill('eu-west-1');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    saved = onDisk();
+    assert.equal(saved.s3['s3-region'], 'eu-west-1');
+    assert.equal(service.config.config.storage.cloud?.['s3-storage']?.['s3-secret-access-key'], secret, 'the masked value kept the stored key');
 
     assert.deepEqual(problems.filter((p) => /Content Security Policy|Refused to/.test(p)), [], 'the CSP blocks nothing the UI does');
     assert.deepEqual(problems, []);

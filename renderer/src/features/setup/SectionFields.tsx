@@ -1,4 +1,4 @@
-import { Checkbox, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Checkbox, Group, NumberInput, PasswordInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import type { Config, Section } from '../../../../shared/schemas/config.js';
 import { CronHelper } from './CronHelper.js';
 import type { Errors, Values } from './form-model.js';
@@ -50,20 +50,74 @@ function ClusterFields(p: FieldProps) {
         <Select
           label="Password from"
           data={[
+            { value: 'password', label: 'Typed here (OS keychain)' },
             { value: 'password-env', label: 'Environment variable' },
             { value: 'password-path', label: 'File' },
           ]}
           value={s(p.values, 'passwordSource') || 'password-env'}
           onChange={(v) => p.set('passwordSource', v ?? 'password-env')}
           allowDeselect={false}
+          name="passwordSource"
+          error={p.errors.passwordSource}
         />
       </SimpleGrid>
-      <Text_ k="passwordRef" label={s(p.values, 'passwordSource') === 'password-path' ? 'Password file' : 'Environment variable'} description="Tidemark stores where the password is, never the password" p={p} />
+      {s(p.values, 'passwordSource') === 'password' ? (
+        <Secret k="passwordRef" label="Password" description="Kept encrypted by the OS keychain; ******** keeps the stored one" p={p} />
+      ) : (
+        <Text_ k="passwordRef" label={s(p.values, 'passwordSource') === 'password-path' ? 'Password file' : 'Environment variable'} description="Tidemark stores where the password is, not the password" p={p} />
+      )}
       <SimpleGrid cols={2}>
         <Num k="maxParallelScans" label="Parallel scans (max)" description="Across all routines on this cluster" p={p} />
         <Text_ k="label" label="Label" p={p} />
       </SimpleGrid>
     </Stack>
+  );
+}
+
+/** A secret: hidden as typed, and shown masked (********) when one is stored. */
+function Secret({ k, label, p, description }: { k: string; label: string; p: FieldProps; description?: string }) {
+  return (
+    <PasswordInput
+      label={label}
+      description={description}
+      value={s(p.values, k)}
+      onChange={(e) => p.set(k, e.currentTarget.value)}
+      error={p.errors[k]}
+      name={k}
+      autoComplete="new-password"
+    />
+  );
+}
+
+function S3CredentialFields(p: FieldProps) {
+  const source = s(p.values, 'credentials') || 'default';
+  return (
+    <>
+      <Select
+        label="Credentials"
+        data={[
+          { value: 'default', label: 'Default chain (environment, ~/.aws, instance role)' },
+          { value: 'env', label: 'Environment variables only' },
+          { value: 'profile', label: 'AWS profile' },
+          { value: 'static', label: 'Access keys (OS keychain)' },
+        ]}
+        value={source}
+        onChange={(v) => p.set('credentials', v ?? 'default')}
+        allowDeselect={false}
+        name="credentials"
+        error={p.errors.credentials}
+      />
+      {source === 'profile' && <Text_ k="profile" label="AWS profile" required description="A profile of ~/.aws/credentials or ~/.aws/config" p={p} />}
+      {source === 'static' && (
+        <>
+          <SimpleGrid cols={2}>
+            <Secret k="accessKeyId" label="Access key ID" p={p} />
+            <Secret k="secretAccessKey" label="Secret access key" p={p} />
+          </SimpleGrid>
+          <Secret k="sessionToken" label="Session token" description="Only for temporary credentials. Keys are kept encrypted by the OS keychain; ******** keeps the stored value" p={p} />
+        </>
+      )}
+    </>
   );
 }
 
@@ -88,10 +142,10 @@ function StorageFields(p: FieldProps) {
           </SimpleGrid>
           <SimpleGrid cols={2}>
             <Text_ k="region" label="Region" placeholder="us-east-1" p={p} />
-            <Text_ k="profile" label="AWS profile" description="From ~/.aws; else the environment" p={p} />
+            <Text_ k="endpoint" label="Endpoint" description="For MinIO or another S3-compatible service" placeholder="http://127.0.0.1:9000" p={p} />
           </SimpleGrid>
-          <Text_ k="endpoint" label="Endpoint" description="For MinIO or another S3-compatible service" placeholder="http://127.0.0.1:9000" p={p} />
           <Checkbox label="Path-style addressing" checked={p.values.pathStyle === true} onChange={(e) => p.set('pathStyle', e.currentTarget.checked)} />
+          <S3CredentialFields {...p} />
         </>
       ) : (
         <Text_ k="path" label="Folder" required description="Absolute, or relative to the config file's folder" placeholder="/srv/backups" p={p} />

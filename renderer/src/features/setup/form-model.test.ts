@@ -35,6 +35,43 @@ test('storage: local needs a path; S3 checks the bucket and endpoint', () => {
   assert.deepEqual(good.entry, { 's3-storage': { bucket: 'backups', 's3-endpoint-override': 'http://127.0.0.1:9000', 's3-force-path-style': true } });
 });
 
+test('storage: S3 credentials from the chosen source only; keys typed here, masked when read back', () => {
+  const base = { ...storageForm.empty, name: 's3', kind: 's3', bucket: 'backups' };
+  const keys = validate(storageForm, { ...base, credentials: 'static', accessKeyId: ' AKIAEXAMPLE ', secretAccessKey: 'wJalr/EXAMPLEKEY', profile: 'left-over' });
+  assert.deepEqual(keys.errors, {});
+  assert.deepEqual(keys.entry, { 's3-storage': { bucket: 'backups', 's3-credentials-source': 'static', 's3-access-key-id': 'AKIAEXAMPLE', 's3-secret-access-key': 'wJalr/EXAMPLEKEY' } }, 'a profile left in a hidden field is not sent');
+  const missing = validate(storageForm, { ...base, credentials: 'static', accessKeyId: 'AKIAEXAMPLE' });
+  assert.equal(missing.errors.secretAccessKey, 'give the secret access key');
+  assert.equal(validate(storageForm, { ...base, credentials: 'profile' }).errors.profile, 'give the profile name');
+  assert.deepEqual(validate(storageForm, { ...base, credentials: 'profile', profile: 'backup', accessKeyId: 'AKIA' }).entry, { 's3-storage': { bucket: 'backups', 's3-credentials-source': 'profile', 's3-profile': 'backup' } });
+  assert.deepEqual(validate(storageForm, { ...base, credentials: 'default', accessKeyId: 'AKIA', secretAccessKey: 'x' }).entry, { 's3-storage': { bucket: 'backups' } }, 'switching back to the default chain drops the keys');
+  assert.deepEqual(validate(storageForm, { ...base, credentials: 'env' }).entry, { 's3-storage': { bucket: 'backups', 's3-credentials-source': 'env' } });
+
+  // What the core shows for stored keys: masked. Sent back as they are, they mean "unchanged".
+  const stored = { 's3-storage': { bucket: 'backups', 's3-access-key-id': '********', 's3-secret-access-key': '********', 's3-session-token': '********' } };
+  const v = storageForm.fromEntry(stored);
+  assert.equal(v.credentials, 'static', 'keys without a source are static keys');
+  assert.equal(v.secretAccessKey, '********');
+  assert.deepEqual(validate(storageForm, v, { editing: true }).entry, { 's3-storage': { ...stored['s3-storage'], 's3-credentials-source': 'static' } });
+  assert.equal(storageForm.fromEntry({ 's3-storage': { bucket: 'b', 's3-profile': 'p' } }).credentials, 'profile');
+  assert.equal(storageForm.fromEntry({ 's3-storage': { bucket: 'b', 's3-credentials-source': 'env' } }).credentials, 'env');
+
+  // The core's refusals land on the field they are about.
+  assert.equal(storageForm.fieldOf(['s3-storage', 's3-secret-access-key']), 'secretAccessKey');
+  assert.equal(storageForm.fieldOf(['s3-storage', 's3-credentials-source']), 'credentials');
+  assert.equal(storageForm.fieldOf(['s3-storage', 's3-session-token']), 'sessionToken');
+});
+
+test('cluster: a password typed here is kept as typed, and a stored one comes back masked', () => {
+  const typed = validate(clusterForm, { ...clusterForm.empty, name: 'prod', seeds: 'db1', user: 'backup', passwordSource: 'password', passwordRef: ' two words ' });
+  assert.deepEqual(typed.errors, {});
+  assert.deepEqual(typed.entry.credentials, { user: 'backup', password: ' two words ' });
+  const v = clusterForm.fromEntry({ 'seed-nodes': [{ 'host-name': 'db1', port: 3000 }], credentials: { user: 'backup', password: '********' } });
+  assert.equal(v.passwordSource, 'password');
+  assert.equal(v.passwordRef, '********');
+  assert.deepEqual(validate(clusterForm, v, { editing: true }).entry.credentials, { user: 'backup', password: '********' });
+});
+
 test('policy: encryption needs a key, retention keeps at least one full', () => {
   const bad = validate(policyForm, { ...policyForm.empty, name: 'p', encryption: 'AES256', retentionFull: '0', maxAge: 'a month' });
   assert.match(bad.errors.keyFile ?? '', /exactly one of key-file or key-env/);

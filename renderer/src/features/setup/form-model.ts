@@ -59,13 +59,14 @@ export const clusterForm: FormModel<'aerospike-clusters'> = {
   what: 'cluster',
   empty: { name: '', seeds: '', user: '', passwordSource: 'password-env', passwordRef: '', maxParallelScans: '', label: '' },
   fromEntry: (c) => {
-    const source = c.credentials?.['password-env'] !== undefined ? 'password-env' : c.credentials?.['password-path'] !== undefined ? 'password-path' : 'password-env';
+    const source = c.credentials?.password !== undefined ? 'password' : c.credentials?.['password-path'] !== undefined ? 'password-path' : 'password-env';
     return {
       name: '',
       seeds: c['seed-nodes'].map((s) => `${s['host-name']}:${s.port}`).join(', '),
       user: c.credentials?.user ?? '',
       passwordSource: source,
-      passwordRef: (source === 'password-env' ? c.credentials?.['password-env'] : c.credentials?.['password-path']) ?? '',
+      // A stored password comes masked; sent back unchanged, the core keeps the one it has.
+      passwordRef: c.credentials?.[source] ?? '',
       maxParallelScans: c['max-parallel-scans'] !== undefined ? String(c['max-parallel-scans']) : '',
       label: c.label ?? '',
     };
@@ -78,8 +79,9 @@ export const clusterForm: FormModel<'aerospike-clusters'> = {
       return { 'host-name': m[1]!, port: m[2] !== undefined ? Number(m[2]) : 3000 };
     });
     const user = str(v, 'user');
-    const ref = str(v, 'passwordRef');
     const source = str(v, 'passwordSource') || 'password-env';
+    // A typed password is taken as typed: spaces may be part of it.
+    const ref = source === 'password' && typeof v.passwordRef === 'string' ? v.passwordRef : str(v, 'passwordRef');
     const credentials = user || ref ? { ...opt('user', user), ...opt(source, ref) } : undefined;
     const max = int(v, 'maxParallelScans', errors);
     return { entry: { 'seed-nodes': seeds, ...(credentials ? { credentials } : {}), ...opt('max-parallel-scans', max), ...opt('label', str(v, 'label')) }, errors };
@@ -87,7 +89,7 @@ export const clusterForm: FormModel<'aerospike-clusters'> = {
   fieldOf: (p) => {
     const a = p[0];
     if (a === 'seed-nodes') return 'seeds';
-    if (a === 'credentials') return p[1] === 'user' ? 'user' : 'passwordRef';
+    if (a === 'credentials') return p[1] === 'user' ? 'user' : p[1] === undefined ? 'passwordSource' : 'passwordRef';
     if (a === 'max-parallel-scans') return 'maxParallelScans';
     if (a === 'label') return 'label';
     return 'seeds';
@@ -95,36 +97,90 @@ export const clusterForm: FormModel<'aerospike-clusters'> = {
   schema: AerospikeClusterSchema,
 };
 
+const EMPTY_STORAGE: Values = {
+  name: '',
+  kind: 'local',
+  path: '',
+  bucket: '',
+  s3Path: '',
+  region: '',
+  endpoint: '',
+  pathStyle: false,
+  credentials: 'default',
+  profile: '',
+  accessKeyId: '',
+  secretAccessKey: '',
+  sessionToken: '',
+};
+
+/** The form field of each S3 setting. */
+const S3_FIELDS: Record<string, string> = {
+  bucket: 'bucket',
+  path: 's3Path',
+  's3-region': 'region',
+  's3-endpoint-override': 'endpoint',
+  's3-force-path-style': 'pathStyle',
+  's3-credentials-source': 'credentials',
+  's3-profile': 'profile',
+  's3-access-key-id': 'accessKeyId',
+  's3-secret-access-key': 'secretAccessKey',
+  's3-session-token': 'sessionToken',
+};
+
 export const storageForm: FormModel<'storage'> = {
   section: 'storage',
   what: 'storage',
-  empty: { name: '', kind: 'local', path: '', bucket: '', s3Path: '', region: '', endpoint: '', profile: '', pathStyle: false },
+  empty: { ...EMPTY_STORAGE },
   fromEntry: (s) => {
     const s3 = s['s3-storage'];
-    return s3
-      ? { name: '', kind: 's3', path: '', bucket: s3.bucket, s3Path: s3.path ?? '', region: s3['s3-region'] ?? '', endpoint: s3['s3-endpoint-override'] ?? '', profile: s3['s3-profile'] ?? '', pathStyle: s3['s3-force-path-style'] ?? false }
-      : { name: '', kind: 'local', path: s['local-storage']?.path ?? '', bucket: '', s3Path: '', region: '', endpoint: '', profile: '', pathStyle: false };
+    if (!s3) return { ...EMPTY_STORAGE, path: s['local-storage']?.path ?? '' };
+    // Keys and the session token come masked; sent back unchanged, the core keeps what it has.
+    const credentials = s3['s3-credentials-source'] ?? (s3['s3-access-key-id'] !== undefined ? 'static' : s3['s3-profile'] !== undefined ? 'profile' : 'default');
+    return {
+      ...EMPTY_STORAGE,
+      kind: 's3',
+      bucket: s3.bucket,
+      s3Path: s3.path ?? '',
+      region: s3['s3-region'] ?? '',
+      endpoint: s3['s3-endpoint-override'] ?? '',
+      pathStyle: s3['s3-force-path-style'] ?? false,
+      credentials,
+      profile: s3['s3-profile'] ?? '',
+      accessKeyId: s3['s3-access-key-id'] ?? '',
+      secretAccessKey: s3['s3-secret-access-key'] ?? '',
+      sessionToken: s3['s3-session-token'] ?? '',
+    };
   },
-  toEntry: (v) => ({
-    entry:
-      str(v, 'kind') === 's3'
-        ? {
-            's3-storage': {
-              bucket: str(v, 'bucket'),
-              ...opt('path', str(v, 's3Path')),
-              ...opt('s3-region', str(v, 'region')),
-              ...opt('s3-endpoint-override', str(v, 'endpoint')),
-              ...opt('s3-profile', str(v, 'profile')),
-              ...opt('s3-force-path-style', bool(v, 'pathStyle')),
-            },
-          }
-        : { 'local-storage': { path: str(v, 'path') } },
-    errors: {},
-  }),
+  toEntry: (v) => {
+    if (str(v, 'kind') !== 's3') return { entry: { 'local-storage': { path: str(v, 'path') } }, errors: {} };
+    // Only the chosen source's fields go in: keys left in a hidden field would conflict with it.
+    const source = str(v, 'credentials') || 'default';
+    const errors: Errors = {};
+    if (source === 'static' && !str(v, 'accessKeyId')) errors.accessKeyId = 'give the access key ID';
+    if (source === 'static' && !str(v, 'secretAccessKey')) errors.secretAccessKey = 'give the secret access key';
+    if (source === 'profile' && !str(v, 'profile')) errors.profile = 'give the profile name';
+    return {
+      entry: {
+        's3-storage': {
+          bucket: str(v, 'bucket'),
+          ...opt('path', str(v, 's3Path')),
+          ...opt('s3-region', str(v, 'region')),
+          ...opt('s3-endpoint-override', str(v, 'endpoint')),
+          ...opt('s3-force-path-style', bool(v, 'pathStyle')),
+          ...(source === 'default' ? {} : { 's3-credentials-source': source as 'env' | 'profile' | 'static' }),
+          ...(source === 'profile' ? opt('s3-profile', str(v, 'profile')) : {}),
+          ...(source === 'static'
+            ? { ...opt('s3-access-key-id', str(v, 'accessKeyId')), ...opt('s3-secret-access-key', str(v, 'secretAccessKey')), ...opt('s3-session-token', str(v, 'sessionToken')) }
+            : {}),
+        },
+      },
+      errors,
+    };
+  },
   fieldOf: (p) => {
     const [a, b] = p;
     if (a === 'local-storage') return 'path';
-    if (a === 's3-storage') return ({ bucket: 'bucket', path: 's3Path', 's3-region': 'region', 's3-endpoint-override': 'endpoint', 's3-profile': 'profile', 's3-force-path-style': 'pathStyle' } as Record<string, string>)[String(b)] ?? 'bucket';
+    if (a === 's3-storage') return S3_FIELDS[String(b)] ?? 'bucket';
     return 'kind';
   },
   schema: StorageSchema,
