@@ -125,6 +125,25 @@ test('record history, connection tests and profiles through the UI', { skip, tim
   const policy = (await s.call('GET', '/v1/config/policies/fast')).json as { parallel: number };
   assert.equal(policy.parallel, 5);
 
+  // A profile whose storage needs keys the file left out: refused until they are typed in.
+  const withVault = JSON.parse(readFileSync(file, 'utf8')) as { config: { storage: Record<string, unknown> }; secrets?: { omitted?: string[][] } };
+  withVault.config.storage.vault = { 's3-storage': { bucket: 'vault-bucket', 's3-credentials-source': 'static' } };
+  withVault.secrets = { ...withVault.secrets, omitted: [...(withVault.secrets?.omitted ?? []), ['storage', 'vault', 's3-storage', 's3-access-key-id'], ['storage', 'vault', 's3-storage', 's3-secret-access-key']] };
+  await page.getByRole('textbox', { name: '…or paste it' }).fill(JSON.stringify(withVault));
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByText('The import would be refused').waitFor();
+  const asked = page.getByRole('group', { name: 'Secrets the file does not carry' });
+  await asked.getByLabel('storage vault › s3-access-key-id', { exact: true }).fill('AKIAIOSFODNN7EXAMPLE');
+  await asked.getByLabel('storage vault › s3-secret-access-key', { exact: true }).fill('vault-secret-key');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByText(/1 added/).waitFor();
+  await scan(page, 'profile secrets');
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByText(/^Imported: 1 added/).waitFor();
+  const vault = (await s.call('GET', '/v1/config/storage/vault')).json as { 's3-storage': Record<string, string> };
+  assert.equal(vault['s3-storage']['s3-secret-access-key'], '********', 'imported, and shown masked');
+  assert.equal(await asked.count(), 0, 'nothing more to ask once imported');
+
   assert.deepEqual(problems, []);
   assert.deepEqual(s.contractErrors, []);
   await context.close();

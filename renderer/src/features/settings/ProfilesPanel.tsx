@@ -1,7 +1,9 @@
 /**
  * Settings → Profiles: export the configuration (or chosen routines) as a Tidemark profile or an
  * ABS config file and download it; import one — pasted or picked — previewed first (added,
- * changed, unchanged, conflicting, removed), then applied.
+ * changed, unchanged, conflicting, removed), then applied. Secrets the file left out are asked
+ * for, or imported without; the file's own can be left aside; plain-text storage is offered only
+ * once the import was refused for want of a keychain.
  */
 import { useState } from 'react';
 import { Alert, Badge, Button, Checkbox, FileInput, Group, List, MultiSelect, Paper, PasswordInput, SegmentedControl, Stack, Table, Text, Textarea, Title } from '@mantine/core';
@@ -12,7 +14,7 @@ import type { ImportPreview, ProfileExport, ProfileImportRequest } from '../../.
 import { useTransport } from '../../api/context.js';
 import { keys, useConfig } from '../../api/queries.js';
 import { ErrorNote } from '../../components/common.js';
-import { previewSummary, profileErrors, sectionLabel, sortedEntries, STATUS_COLOR, type ProfileField } from './profile-model.js';
+import { importRequest, previewSummary, profileErrors, refusesPlaintext, secretKey, secretLabel, secretsToAsk, sectionLabel, sortedEntries, STATUS_COLOR, type ProfileField } from './profile-model.js';
 
 type Format = 'json' | 'yaml' | 'abs';
 type Errors = Partial<Record<ProfileField, string>>;
@@ -164,17 +166,33 @@ function ImportProfile() {
   const [preview, setPreview] = useState<ImportPreview | undefined>();
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState<'preview' | 'import' | undefined>();
+  // Secrets: asked for as the last preview listed them; they outlive a stale preview.
+  const [missing, setMissing] = useState<string[][]>([]);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [fileHasSecrets, setFileHasSecrets] = useState(false);
+  const [skipSecrets, setSkipSecrets] = useState(false);
+  const [allowMissing, setAllowMissing] = useState(false);
+  const [allowPlaintext, setAllowPlaintext] = useState(false);
+  const [plaintextRefused, setPlaintextRefused] = useState(false);
 
   /** Any change makes the preview stale: it must be looked at again before importing. */
   const changed = () => {
     setPreview(undefined);
     setErrors({});
   };
-  const request = (): ProfileImportRequest => ({ text, mode, ...(mode === 'merge' && overwrite ? { overwrite: true } : {}), ...(passphrase ? { passphrase } : {}) });
+  /** Another file or mode: what was asked about the previous one no longer applies. */
+  const newFile = () => {
+    changed();
+    setMissing([]);
+    setValues({});
+    setFileHasSecrets(false);
+    setPlaintextRefused(false);
+  };
+  const request = (): ProfileImportRequest => importRequest({ text, mode, overwrite, passphrase, skipSecrets, missing, values, allowMissing, allowPlaintext });
 
   const pick = async (f: File | null) => {
     setFile(f);
-    changed();
+    newFile();
     if (!f) return;
     try {
       setText(await f.text());
@@ -191,10 +209,14 @@ function ImportProfile() {
     }
     setBusy('preview');
     try {
-      setPreview(await t.previewProfileImport(request()));
+      const p = await t.previewProfileImport(request());
+      setPreview(p);
+      setMissing(secretsToAsk(p));
+      setFileHasSecrets(p.secrets.some((x) => x.status === 'included'));
     } catch (err) {
       setPreview(undefined);
       setErrors(profileErrors(err));
+      if (refusesPlaintext(err)) setPlaintextRefused(true);
     } finally {
       setBusy(undefined);
     }
@@ -210,9 +232,10 @@ function ImportProfile() {
       setText('');
       setFile(null);
       setPassphrase('');
-      setPreview(undefined);
+      newFile();
     } catch (err) {
       setErrors(profileErrors(err));
+      if (refusesPlaintext(err)) setPlaintextRefused(true);
     } finally {
       setBusy(undefined);
     }
@@ -229,7 +252,7 @@ function ImportProfile() {
         value={text}
         onChange={(e) => {
           setText(e.currentTarget.value);
-          changed();
+          newFile();
         }}
         error={errors.text}
         autosize
@@ -279,6 +302,58 @@ function ImportProfile() {
         autoComplete="off"
         w={420}
       />
+      {fileHasSecrets ? (
+        <Checkbox
+          label="Keep this machine's secrets (import none from the file)"
+          checked={skipSecrets}
+          onChange={(e) => {
+            setSkipSecrets(e.currentTarget.checked);
+            changed();
+          }}
+        />
+      ) : null}
+      {missing.length > 0 && !skipSecrets ? (
+        <Stack gap={6} role="group" aria-label="Secrets the file does not carry">
+          <Text size="sm" fw={500}>
+            Secrets the file does not carry
+          </Text>
+          <Text size="xs" c="dimmed">
+            Type them to import them sealed by the OS keychain, then preview again.
+          </Text>
+          {missing.map((path) => (
+            <PasswordInput
+              key={secretKey(path)}
+              label={secretLabel(path)}
+              value={values[secretKey(path)] ?? ''}
+              onChange={(e) => {
+                const v = e.currentTarget.value;
+                setValues((old) => ({ ...old, [secretKey(path)]: v }));
+                changed();
+              }}
+              autoComplete="new-password"
+              w={420}
+            />
+          ))}
+          <Checkbox
+            label="Import without the ones left empty (fill them in later)"
+            checked={allowMissing}
+            onChange={(e) => {
+              setAllowMissing(e.currentTarget.checked);
+              changed();
+            }}
+          />
+        </Stack>
+      ) : null}
+      {plaintextRefused || allowPlaintext ? (
+        <Checkbox
+          label="Store these secrets in plain text in the config file (there is no OS keychain here)"
+          checked={allowPlaintext}
+          onChange={(e) => {
+            setAllowPlaintext(e.currentTarget.checked);
+            changed();
+          }}
+        />
+      ) : null}
       <ErrorNote error={errors._form ? new Error(errors._form) : undefined} />
       <Group>
         <Button variant="default" leftSection={<IconFileImport size={16} />} loading={busy === 'preview'} onClick={() => void runPreview()}>

@@ -1,5 +1,5 @@
 /** The profile import preview for people, and where the server's refusals go. Pure, tested without a DOM. */
-import type { ImportPreview } from '../../../../shared/schemas/rest.js';
+import type { ImportPreview, ProfileImportRequest } from '../../../../shared/schemas/rest.js';
 import { TransportError } from '../../api/transport.js';
 
 export type EntryStatus = ImportPreview['entries'][number]['status'];
@@ -47,4 +47,54 @@ export function profileErrors(err: unknown): Partial<Record<ProfileField, string
   }
   if (Object.keys(out).length === 0 || (err.status === 409 && !out._form)) out._form ??= err.message;
   return out;
+}
+
+/** A secret's path as people read it: "storage vault › s3-secret-access-key". */
+export function secretLabel(path: readonly string[]): string {
+  const [section, name, ...rest] = path;
+  const what = section === 'aerospike-clusters' ? 'cluster' : section === 'backup-routines' ? 'routine' : (section ?? '');
+  return `${what} ${name ?? ''} › ${rest.filter((p) => p !== 's3-storage' && p !== 'credentials').join(' › ')}`.trim();
+}
+
+export const secretKey = (path: readonly string[]): string => path.join('\u0000');
+
+/** What the import form holds beyond the file itself. */
+export interface ImportChoices {
+  text: string;
+  mode: 'merge' | 'replace';
+  overwrite: boolean;
+  passphrase: string;
+  /** Import none of the file's secrets: this machine's stay. */
+  skipSecrets: boolean;
+  /** Secrets the file does not carry (as the last preview listed them), and what was typed for them. */
+  missing: ReadonlyArray<readonly string[]>;
+  values: Readonly<Record<string, string>>;
+  allowMissing: boolean;
+  allowPlaintext: boolean;
+}
+
+/** The import request for the form's choices; only typed values for listed secrets are sent. */
+export function importRequest(c: ImportChoices): ProfileImportRequest {
+  const values = c.missing.map((path) => ({ path: [...path], value: c.values[secretKey(path)] ?? '' })).filter((v) => v.value !== '');
+  return {
+    text: c.text,
+    mode: c.mode,
+    ...(c.mode === 'merge' && c.overwrite ? { overwrite: true } : {}),
+    ...(c.passphrase ? { passphrase: c.passphrase } : {}),
+    ...(c.skipSecrets ? { 'skip-secrets': true } : {}),
+    ...(values.length ? { 'secret-values': values } : {}),
+    ...(c.allowMissing ? { 'allow-missing-secrets': true } : {}),
+    ...(c.allowPlaintext ? { 'allow-plaintext-secrets': true } : {}),
+  };
+}
+
+/** Secrets to ask for: those the preview lists as missing, and those already typed (provided). */
+export function secretsToAsk(p: ImportPreview): string[][] {
+  return p.secrets.filter((s) => s.status === 'missing' || s.status === 'provided').map((s) => s.path);
+}
+
+/** The refusal is the config's rule against plain-text secrets, which allow-plaintext-secrets lifts. */
+export function refusesPlaintext(err: unknown): boolean {
+  const texts = err instanceof TransportError ? [err.message, ...err.issues.map((i) => i.message)] : [err instanceof Error ? err.message : String(err)];
+  return texts.some((t) => /plain text/i.test(t));
 }
