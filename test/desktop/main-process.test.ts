@@ -17,7 +17,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,6 +24,7 @@ import { promisify } from 'node:util';
 import { IPC_CALLS, IPC_EVENT_CHANNEL, callChannel } from '../../shared/ipc/channels.js';
 import { CONTENT_SECURITY_POLICY } from '../../electron/main/window/security.js';
 import { QUIT_PREFIX, REPORT_PREFIX } from './fixtures/fake-electron/report.js';
+import { freePort } from '../helpers/loopback.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const REGISTER = pathToFileURL(join(ROOT, 'test', 'desktop', 'fixtures', 'fake-electron', 'register.ts')).href;
@@ -35,18 +35,6 @@ const BUNDLE_MARKER = '<meta name="tidemark-test-bundle">';
 
 let tmp: string;
 let appDir: string;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok, fail) => {
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', ok);
-  });
-  const address = s.address();
-  assert.ok(address && typeof address === 'object');
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return address.port;
-}
 
 interface ChildRun {
   code: number | null;

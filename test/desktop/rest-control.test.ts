@@ -7,51 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestServerControl, restPlan, type RestState } from '../../electron/main/desktop/rest-control.js';
 import { TOKEN_FILE } from '../../electron/core/service/api-access.js';
 import { TidemarkService } from '../../electron/core/service/tidemark-service.js';
-
-/** A port nothing listens on right now (listen on 0, read it, close). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', resolve);
-  });
-  const address = s.address();
-  assert.ok(address && typeof address === 'object');
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return address.port;
-}
-
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { connection: 'close', ...headers }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Resolves with the connect error's code, or 'connected'. */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
-}
+import { freePort, httpGet, tryConnect } from '../helpers/loopback.js';
 
 describe('restPlan', () => {
   test('every case', () => {
@@ -96,15 +58,15 @@ describe('RestServerControl', () => {
     assert.deepEqual(control.state(), state);
     assert.deepEqual(changes.at(-1), state);
 
-    const health = await get(port, '/health');
+    const health = await httpGet(port, '/health');
     assert.equal(health.status, 200);
     assert.equal(health.body, 'Ok');
 
-    assert.equal((await get(port, '/v1/config')).status, 401);
-    assert.equal((await get(port, '/v1/config', { authorization: 'Bearer tm_not-the-token' })).status, 401);
+    assert.equal((await httpGet(port, '/v1/config')).status, 401);
+    assert.equal((await httpGet(port, '/v1/config', { authorization: 'Bearer tm_not-the-token' })).status, 401);
     const token = readFileSync(join(dir, TOKEN_FILE), 'utf8').trim();
     assert.match(token, /^tm_/);
-    const config = await get(port, '/v1/config', { authorization: `Bearer ${token}` });
+    const config = await httpGet(port, '/v1/config', { authorization: `Bearer ${token}` });
     assert.equal(config.status, 200);
     assert.equal(typeof JSON.parse(config.body), 'object');
 
@@ -112,13 +74,13 @@ describe('RestServerControl', () => {
     const before = changes.length;
     assert.deepEqual(await control.apply({ enabled: true, port }), state);
     assert.equal(changes.length, before);
-    assert.equal((await get(port, '/health')).status, 200);
+    assert.equal((await httpGet(port, '/health')).status, 200);
 
     // The token survives a restart of the server (it is not regenerated).
     await control.apply({ enabled: false, port });
     await control.apply({ enabled: true, port });
     assert.equal(readFileSync(join(dir, TOKEN_FILE), 'utf8').trim(), token);
-    assert.equal((await get(port, '/v1/config', { authorization: `Bearer ${token}` })).status, 200);
+    assert.equal((await httpGet(port, '/v1/config', { authorization: `Bearer ${token}` })).status, 200);
   });
 
   test('disabled: the port is closed', async () => {
@@ -155,18 +117,18 @@ describe('RestServerControl', () => {
     blockers.splice(blockers.indexOf(blocker), 1);
     const retry = await control.apply({ enabled: true, port: held });
     assert.deepEqual(retry, { running: true, port: held, url: `http://127.0.0.1:${held}` });
-    assert.equal((await get(held, '/health')).status, 200);
+    assert.equal((await httpGet(held, '/health')).status, 200);
     await control.apply({ enabled: false, port: held });
   });
 
   test('a port change moves the server', async () => {
     const [a, b] = [await freePort(), await freePort()];
     await control.apply({ enabled: true, port: a });
-    assert.equal((await get(a, '/health')).status, 200);
+    assert.equal((await httpGet(a, '/health')).status, 200);
     const moved = await control.apply({ enabled: true, port: b });
     assert.deepEqual(moved, { running: true, port: b, url: `http://127.0.0.1:${b}` });
     assert.equal(await tryConnect(a), 'ECONNREFUSED');
-    assert.equal((await get(b, '/health')).status, 200);
+    assert.equal((await httpGet(b, '/health')).status, 200);
     await control.apply({ enabled: false, port: b });
   });
 
@@ -199,7 +161,7 @@ describe('RestServerControl', () => {
     assert.deepEqual(control.state(), results[4]);
     assert.equal(await tryConnect(p1), 'ECONNREFUSED');
     assert.equal(await tryConnect(p2), 'ECONNREFUSED');
-    assert.equal((await get(p3, '/health')).status, 200);
+    assert.equal((await httpGet(p3, '/health')).status, 200);
   });
 
   test('stop() turns it off', async () => {

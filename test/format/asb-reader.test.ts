@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { AsbDecodeStream, AsbDecoder, AsbParseError, readAsb, type AsbItem } from '../../electron/core/format/asb-reader.js';
 import { Particle } from '../../electron/core/model/record.js';
 import { assertMatchesExpected, collect, collectAsync, loadExpected, PLAIN_FILE, variantFiles, type Collected } from './fixtures.js';
+import { xorshift } from '../helpers/xorshift.js';
 
 const expected = loadExpected();
 const plain = readFileSync(PLAIN_FILE);
@@ -163,13 +164,8 @@ describe('asb reader: forms readers accept', () => {
 
   test('decimal doubles read exactly as Number() reads them (short ones skip the text)', () => {
     const vals = ['0', '-0', '0.000', '1.', '.5', '-.5', '007', '57.25', '-3', '123456789012345', '1234567890123456', '0.1', '0.3', '-12.5e3', '999999999999999.9', '0.000000000000001', '1e22', '12345.678901234'];
-    let x = 0x9e3779b9;
-    const rnd = (n: number): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) % n;
-    };
+    const next = xorshift(0x9e3779b9);
+    const rnd = (n: number): number => next() % n;
     for (let i = 0; i < 3000; i++) {
       const len = 1 + rnd(17);
       let digits = '';

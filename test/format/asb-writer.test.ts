@@ -13,6 +13,7 @@ import {
 import { DOUBLE_G17_MAX_CHARS, formatDoubleG17, parseDoubleText, writeDoubleBitsG17, writeDoubleG17, writeWholeDigits } from '../../electron/core/format/c-double-format.js';
 import { Particle, type BackupRecord, type Bin } from '../../electron/core/model/record.js';
 import { collect, PLAIN_FILE, variantFiles } from './fixtures.js';
+import { xorshift } from '../helpers/xorshift.js';
 
 function decode(data: Buffer): AsbItem[] {
   const d = new AsbDecoder({ file: 'mem' });
@@ -128,13 +129,7 @@ describe('%.17g doubles', () => {
       check(i * 0.001);
     }
     // Random bit patterns (every exponent range, subnormals included) and random dyadic values.
-    let x = 0x12345678;
-    const rnd = (): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return x >>> 0;
-    };
+    const rnd = xorshift(0x12345678);
     const bits = Buffer.alloc(8);
     for (let i = 0; i < 20000; i++) {
       bits.writeUInt32BE(rnd(), 0);
@@ -163,13 +158,7 @@ describe('%.17g doubles', () => {
     // Around the int32 boundary (integer arithmetic below, split into two halves above) and
     // just below multiples of 1e8, where the split's division rounds up.
     const more = [2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 1e16 - 1, 1e16 - 2, 5e15 - 1, 123456789e7 - 1, 99999999e8 + 99999999];
-    let x = 0x9e3779b9;
-    const rnd = (): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return x >>> 0;
-    };
+    const rnd = xorshift(0x9e3779b9);
     for (let i = 0; i < 5000; i++) more.push((rnd() % 100_000_000) * 1e8 + (rnd() % 100_000_000), rnd(), rnd() * 1000 + (rnd() % 1000));
     for (const n of more) {
       if (n >= 1e16) continue;

@@ -5,19 +5,10 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import Aerospike from 'aerospike';
+import { freePort } from '../helpers/loopback.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = ['bin/tidemark.mjs', 'testbed'];
-
-/** A port that was free a moment ago (the OS hands out an ephemeral one, we release it). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 interface Run {
   child: ChildProcess;

@@ -1,15 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { i32be, put32be, putU16be, u16be, u32be } from '../../electron/core/wire/big-endian.js';
+import { xorshift } from '../helpers/xorshift.js';
 
 describe('big-endian reads and writes without validation', () => {
-  let x = 0x2545f491;
-  const rnd = (): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+  const rnd = xorshift(0x2545f491);
   const values = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x12345678];
   for (let i = 0; i < 2000; i++) values.push(rnd());
 

@@ -10,6 +10,7 @@
  * - Nothing else: created, started and progress events never notify.
  */
 import type { Job, JobType } from '../../../shared/schemas/job.js';
+import { capitalize, clip, firstLine } from '../short-text.js';
 
 export type NotificationKind = 'job-failed' | 'restore-finished';
 
@@ -91,16 +92,4 @@ export function formatDuration(ms: number): string {
   if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
   const h = Math.floor(m / 60);
   return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-}
-
-function firstLine(text: string): string {
-  return (text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '').trim();
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -23,6 +23,7 @@
 import type { z } from 'zod';
 import type { Job, JobStatus, JobType } from '../../../shared/schemas/job.js';
 import type { ScheduleSchema } from '../../../shared/schemas/rest.js';
+import { capitalize, clip, firstLine } from '../short-text.js';
 
 export type Schedule = z.infer<typeof ScheduleSchema>;
 export type BackupType = 'full' | 'incremental';
@@ -481,16 +482,4 @@ export function clockTime(at: number, now: number, timeZone?: string): string {
   if (p.year === n.year && p.month === n.month && p.day === n.day) return clock;
   if (Math.abs(at - now) < 6 * 86_400_000) return `${p.weekday} ${clock}`;
   return p.year === n.year ? `${p.day} ${p.month} ${clock}` : `${p.day} ${p.month} ${p.year} ${clock}`;
-}
-
-function firstLine(text: string): string {
-  return (text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '').trim();
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
