@@ -5,7 +5,7 @@
  * for, or imported without; the file's own can be left aside; plain-text storage is offered only
  * once the import was refused for want of a keychain.
  */
-import { useState } from 'react';
+import { useState, type ChangeEvent } from 'react';
 import { Alert, Badge, Button, Checkbox, FileInput, Group, List, MultiSelect, Paper, PasswordInput, SegmentedControl, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDownload, IconFileImport } from '@tabler/icons-react';
@@ -180,6 +180,11 @@ function ImportProfile() {
     setPreview(undefined);
     setErrors({});
   };
+  /** A checkbox's choice: it changes what the import does, so the preview is stale. */
+  const option = (set: (v: boolean) => void) => (e: ChangeEvent<HTMLInputElement>) => {
+    set(e.currentTarget.checked);
+    changed();
+  };
   /** Another file or mode: what was asked about the previous one no longer applies. */
   const newFile = () => {
     changed();
@@ -282,10 +287,7 @@ function ImportProfile() {
           <Checkbox
             label="Overwrite entries that differ"
             checked={overwrite}
-            onChange={(e) => {
-              setOverwrite(e.currentTarget.checked);
-              changed();
-            }}
+            onChange={option(setOverwrite)}
             mb={6}
           />
         ) : null}
@@ -306,10 +308,7 @@ function ImportProfile() {
         <Checkbox
           label="Keep this machine's secrets (import none from the file)"
           checked={skipSecrets}
-          onChange={(e) => {
-            setSkipSecrets(e.currentTarget.checked);
-            changed();
-          }}
+          onChange={option(setSkipSecrets)}
         />
       ) : null}
       {missing.length > 0 && !skipSecrets ? (
@@ -337,10 +336,7 @@ function ImportProfile() {
           <Checkbox
             label="Import without the ones left empty (fill them in later)"
             checked={allowMissing}
-            onChange={(e) => {
-              setAllowMissing(e.currentTarget.checked);
-              changed();
-            }}
+            onChange={option(setAllowMissing)}
           />
         </Stack>
       ) : null}
@@ -348,10 +344,7 @@ function ImportProfile() {
         <Checkbox
           label="Store these secrets in plain text in the config file (there is no OS keychain here)"
           checked={allowPlaintext}
-          onChange={(e) => {
-            setAllowPlaintext(e.currentTarget.checked);
-            changed();
-          }}
+          onChange={option(setAllowPlaintext)}
         />
       ) : null}
       <ErrorNote error={errors._form ? new Error(errors._form) : undefined} />

@@ -41,24 +41,27 @@ function Num({ k, label, p, description }: { k: string; label: string; p: FieldP
   );
 }
 
+/** One of a few fixed values; `fallback` stands for an unset one. */
+function Choice({ k, label, data, fallback, p }: { k: string; label: string; data: Array<string | { value: string; label: string }>; fallback: string; p: FieldProps }) {
+  return <Select label={label} data={data} value={s(p.values, k) || fallback} onChange={(v) => p.set(k, v ?? fallback)} allowDeselect={false} name={k} error={p.errors[k]} />;
+}
+
 function ClusterFields(p: FieldProps) {
   return (
     <Stack>
       <Text_ k="seeds" label="Seed nodes" required description="host:port, comma separated (port 3000 when left out)" placeholder="10.0.0.5:3000, 10.0.0.6:3000" p={p} />
       <SimpleGrid cols={2}>
         <Text_ k="user" label="User" description="Leave empty when security is off" p={p} />
-        <Select
+        <Choice
+          k="passwordSource"
           label="Password from"
           data={[
             { value: 'password', label: 'Typed here (OS keychain)' },
             { value: 'password-env', label: 'Environment variable' },
             { value: 'password-path', label: 'File' },
           ]}
-          value={s(p.values, 'passwordSource') || 'password-env'}
-          onChange={(v) => p.set('passwordSource', v ?? 'password-env')}
-          allowDeselect={false}
-          name="passwordSource"
-          error={p.errors.passwordSource}
+          fallback="password-env"
+          p={p}
         />
       </SimpleGrid>
       {s(p.values, 'passwordSource') === 'password' ? (
@@ -93,7 +96,8 @@ function S3CredentialFields(p: FieldProps) {
   const source = s(p.values, 'credentials') || 'default';
   return (
     <>
-      <Select
+      <Choice
+        k="credentials"
         label="Credentials"
         data={[
           { value: 'default', label: 'Default chain (environment, ~/.aws, instance role)' },
@@ -101,11 +105,8 @@ function S3CredentialFields(p: FieldProps) {
           { value: 'profile', label: 'AWS profile' },
           { value: 'static', label: 'Access keys (OS keychain)' },
         ]}
-        value={source}
-        onChange={(v) => p.set('credentials', v ?? 'default')}
-        allowDeselect={false}
-        name="credentials"
-        error={p.errors.credentials}
+        fallback="default"
+        p={p}
       />
       {source === 'profile' && <Text_ k="profile" label="AWS profile" required description="A profile of ~/.aws/credentials or ~/.aws/config" p={p} />}
       {source === 'static' && (
@@ -168,18 +169,17 @@ function PolicyFields(p: FieldProps) {
         <Num k="recordsPerSecond" label="Records per second (max)" description="Empty: unlimited" p={p} />
       </SimpleGrid>
       <SimpleGrid cols={2}>
-        <Select label="Compression" data={['NONE', 'ZSTD']} value={s(p.values, 'compression') || 'NONE'} onChange={(v) => p.set('compression', v ?? 'NONE')} allowDeselect={false} error={p.errors.compression} />
-        <Select
+        <Choice k="compression" label="Compression" data={['NONE', 'ZSTD']} fallback="NONE" p={p} />
+        <Choice
+          k="encryption"
           label="Encryption"
           data={[
             { value: 'NONE', label: 'None' },
             { value: 'AES128', label: 'AES-128' },
             { value: 'AES256', label: 'AES-256' },
           ]}
-          value={enc}
-          onChange={(v) => p.set('encryption', v ?? 'NONE')}
-          allowDeselect={false}
-          error={p.errors.encryption}
+          fallback="NONE"
+          p={p}
         />
       </SimpleGrid>
       {enc !== 'NONE' ? (
