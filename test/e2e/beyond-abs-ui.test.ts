@@ -135,6 +135,8 @@ test('record history, connection tests and profiles through the UI', { skip, tim
   const asked = page.getByRole('group', { name: 'Secrets the file does not carry' });
   await asked.getByLabel('storage vault › s3-access-key-id', { exact: true }).fill('AKIAIOSFODNN7EXAMPLE');
   await asked.getByLabel('storage vault › s3-secret-access-key', { exact: true }).fill('vault-secret-key');
+  await asked.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ROOT, 'e2e', 'screenshots', 'profile-import-secrets-light.png') });
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.getByText(/1 added/).waitFor();
   await scan(page, 'profile secrets');

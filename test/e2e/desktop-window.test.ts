@@ -165,6 +165,12 @@ test('the UI over IPC: no sign-in, a backup followed live by pushed events, desk
     await page.getByLabel('Access key ID', { exact: true }).fill('AKIAIOSFODNN7EXAMPLE');
     await page.getByRole('button', { name: 'Add storage' }).last().click();
     await page.getByText('give the secret access key').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'storage-keys-form-light.png') });
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SHOTS, 'storage-keys-form-1024x700-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByLabel('Secret access key', { exact: true }).fill(secret);
     await page.getByRole('button', { name: 'Add storage' }).last().click();
     await page.getByRole('cell', { name: 'cloud', exact: true }).waitFor();

@@ -167,6 +167,7 @@ test('S3 access keys typed in the Storage form of a server without a keychain: r
   // The core's refusal, next to the field it is about.
   const field = page.getByRole('dialog').locator('.mantine-InputWrapper-root', { has: page.getByLabel('Secret access key', { exact: true }) });
   await field.getByText(/not written to the config file in plain text/).waitFor();
+  await page.screenshot({ path: join(ROOT, 'e2e', 'screenshots', 'storage-keys-refused-light.png') });
   assert.equal(readFileSync(join(dir, 'config.json'), 'utf8'), before, 'the config file is untouched');
   assert.equal(await page.getByRole('cell', { name: 'keyed', exact: true }).count(), 0);
   assert.deepEqual(problems, []);

@@ -111,11 +111,14 @@ function S3CredentialFields(p: FieldProps) {
       {source === 'profile' && <Text_ k="profile" label="AWS profile" required description="A profile of ~/.aws/credentials or ~/.aws/config" p={p} />}
       {source === 'static' && (
         <>
+          <Text size="xs" c="dimmed">
+            Kept encrypted by the OS keychain, never in the config file as typed. A stored key shows as ********; leave it so to keep it.
+          </Text>
           <SimpleGrid cols={2}>
             <Secret k="accessKeyId" label="Access key ID" p={p} />
             <Secret k="secretAccessKey" label="Secret access key" p={p} />
           </SimpleGrid>
-          <Secret k="sessionToken" label="Session token" description="Only for temporary credentials. Keys are kept encrypted by the OS keychain; ******** keeps the stored value" p={p} />
+          <Secret k="sessionToken" label="Session token" description="Only for temporary credentials" p={p} />
         </>
       )}
     </>
